@@ -1,0 +1,53 @@
+# ptychokit — every target a user or CI needs. See README.md.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/ptychokit
+OUT ?= out
+GALLERY ?= $(OUT)/gallery
+GOTEST_FLAGS ?= -timeout 20m
+
+.PHONY: all build test test-go kernel notebooks datasets gallery demo bench vet clean
+
+all: build
+
+## build: the command-line program, at bin/ptychokit
+build:
+	$(GO) build -o $(BIN) ./ptychokit/cmd/ptychokit
+
+## test: every test — Go packages (with a short fuzz run) and every notebook, headless
+test: build kernel vet test-go notebooks
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test-go: build
+	$(GO) test $(GOTEST_FLAGS) ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./ptychokit/data
+
+## kernel: Jupyter (Debian packages), GoNB, goimports, gopls and the "ptychokit (Go)" kernel spec
+kernel:
+	bash kernel/setup.sh
+
+## notebooks: execute every notebook in notebooks/ headless and check its figures
+notebooks: kernel
+	$(GO) run ./kernel/cmd/runnotebooks notebooks
+
+## datasets: remake the small canonical datasets in datasets/ exactly
+datasets: build
+	bash datasets/make.sh $(BIN)
+
+## gallery: every figure type as PNG into GALLERY=DIR
+gallery:
+	$(GO) run ./plots/cmd/gallery -data datasets/lines_N64.npz -out $(GALLERY)
+
+## demo: the main job on the embedded default (pure Go): data -> train -> reconstruct -> figures
+demo: build
+	bash scripts/demo.sh $(BIN) $(OUT)/demo
+
+## bench: speed on this machine's CPU, JSON in $(OUT)/bench.json
+bench: build
+	$(BIN) bench --quick --device cpu --output_file $(OUT)/bench.json
+
+clean:
+	rm -rf bin $(OUT)

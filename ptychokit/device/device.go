@@ -1,0 +1,145 @@
+// Package device chooses the GoMLX backend a run computes on, the same way for
+// the command-line program, the library and notebooks.
+//
+// Names: "cpu" is GoMLX's pure-Go backend (SimpleGo), always available and the
+// default; "gpu" is XLA through a CUDA PJRT plugin, found on this machine or an
+// error that says where we looked; "auto" is "gpu" when a plugin is found, else
+// "cpu". The device asked for is the device used.
+package device
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
+	_ "github.com/gomlx/gomlx/backends/xla" // registers "xla"; needs cgo, no .so until used
+)
+
+// EnvVar names the environment variable that notebooks (and the CLI, when
+// --device is not given) read for the device name.
+const EnvVar = "PTYCHOKIT_DEVICE"
+
+// Names lists the accepted device names.
+var Names = []string{"cpu", "gpu", "auto"}
+
+// CPU returns a new pure-Go backend. It never fails.
+func CPU() backends.Backend {
+	b, err := simplego.New("")
+	if err != nil {
+		panic(fmt.Sprintf("ptychokit: pure-Go backend: %v", err))
+	}
+	return b
+}
+
+// FromEnv returns the backend named by $PTYCHOKIT_DEVICE ("cpu" when unset).
+func FromEnv() (backends.Backend, error) {
+	name := os.Getenv(EnvVar)
+	if name == "" {
+		name = "cpu"
+	}
+	return New(name)
+}
+
+// New returns the backend for a device name (see the package doc).
+func New(name string) (backends.Backend, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "cpu", "go":
+		return CPU(), nil
+	case "gpu", "cuda", "xla":
+		return GPU()
+	case "auto":
+		if b, err := GPU(); err == nil {
+			return b, nil
+		}
+		return CPU(), nil
+	default:
+		return nil, fmt.Errorf("--device %q: want one of %s", name, strings.Join(Names, ", "))
+	}
+}
+
+// Describe says in words which backend b is, for the line printed at start.
+func Describe(b backends.Backend) string {
+	if b.Name() == simplego.BackendName {
+		return "cpu (GoMLX pure-Go backend)"
+	}
+	return fmt.Sprintf("gpu (GoMLX XLA backend: %s)", b.Description())
+}
+
+// IsCPU reports whether b is the pure-Go backend.
+func IsCPU(b backends.Backend) bool { return b.Name() == simplego.BackendName }
+
+// GPU returns an XLA backend on a CUDA PJRT plugin, or an error that lists
+// every place looked in.
+func GPU() (backends.Backend, error) {
+	plugin, looked := FindCUDAPlugin()
+	if plugin == "" {
+		return nil, fmt.Errorf("--device gpu: no CUDA PJRT plugin found; looked in %s (install jax[cuda13] for python3, or set GOMLX_BACKEND=xla:/abs/path/xla_cuda_plugin.so)",
+			strings.Join(looked, "; "))
+	}
+	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	// The JAX wheel ships CUDA's libdevice under site-packages/nvidia.
+	if nv := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(plugin))), "nvidia"); isDir(nv) &&
+		!strings.Contains(os.Getenv("XLA_FLAGS"), "xla_gpu_cuda_data_dir") {
+		os.Setenv("XLA_FLAGS", strings.TrimSpace(os.Getenv("XLA_FLAGS")+" --xla_gpu_cuda_data_dir="+nv))
+	}
+	b, err := backends.NewWithConfig("xla:" + plugin)
+	if err != nil {
+		return nil, fmt.Errorf("--device gpu: plugin %s: %w", plugin, err)
+	}
+	return b, nil
+}
+
+// FindCUDAPlugin looks for a CUDA PJRT plugin: $GOMLX_BACKEND (an absolute
+// path after "xla:"), $PJRT_PLUGIN_LIBRARY_PATH, and the jax_plugins/xla_cuda*
+// folders of the site-packages of the python3 on PATH. It returns the plugin's
+// absolute path ("" if none) and the places it looked.
+func FindCUDAPlugin() (plugin string, looked []string) {
+	if v := os.Getenv("GOMLX_BACKEND"); v != "" {
+		looked = append(looked, "$GOMLX_BACKEND="+v)
+		if p, ok := strings.CutPrefix(v, "xla:"); ok {
+			p, _, _ = strings.Cut(p, ",")
+			if filepath.IsAbs(p) && isFile(p) {
+				return p, looked
+			}
+		}
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("PJRT_PLUGIN_LIBRARY_PATH")) {
+		looked = append(looked, "$PJRT_PLUGIN_LIBRARY_PATH "+dir)
+		if p := firstGlob(filepath.Join(dir, "*cuda*.so")); p != "" {
+			return p, looked
+		}
+	}
+	if out, err := exec.Command("python3", "-c", "import site,sys; print('\\n'.join(site.getsitepackages()+[site.getusersitepackages()]+sys.path))").Output(); err == nil {
+		for _, dir := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if dir == "" || !isDir(dir) {
+				continue
+			}
+			looked = append(looked, dir+"/jax_plugins/xla_cuda*")
+			if p := firstGlob(filepath.Join(dir, "jax_plugins", "xla_cuda*", "xla_cuda_plugin.so")); p != "" {
+				return p, looked
+			}
+		}
+	} else {
+		looked = append(looked, "python3 site-packages (python3 not runnable)")
+	}
+	return "", looked
+}
+
+func firstGlob(pattern string) string {
+	m, _ := filepath.Glob(pattern)
+	sort.Sort(sort.Reverse(sort.StringSlice(m))) // newest CUDA major first
+	for _, p := range m {
+		if isFile(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func isFile(p string) bool { st, err := os.Stat(p); return err == nil && !st.IsDir() }
+func isDir(p string) bool  { st, err := os.Stat(p); return err == nil && st.IsDir() }
