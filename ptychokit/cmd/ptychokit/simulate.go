@@ -1,0 +1,196 @@
+package main
+
+import (
+	"fmt"
+	"image"
+	_ "image/jpeg" // --object accepts JPEG images too
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
+)
+
+func init() {
+	register("simulate", "simulate a Poisson-noisy scan from an object, a probe and positions", runSimulate)
+}
+
+func runSimulate(args []string) error {
+	fs := newFlags("simulate", "--output_file OUT.npz [flags]", `
+Simulates a ptychography scan and writes it as a canonical NPZ with its ground
+truth: at each scan position the object patch is multiplied by the probe, taken
+to the far field (|FFT2|², centred), scaled so that a pattern holds --nphotons
+counts on average, drawn as Poisson counts and stored as amplitudes. The file
+holds 'diffraction', 'probeGuess', 'objectGuess' (the true object), 'xcoords',
+'ycoords', 'scan_index' and the true patches 'Y'. Same seed, same file.
+
+Object:    lines (random blurred line segments), grf (Gaussian random field),
+           an image (PNG/JPEG, grey level → amplitude and phase), or an NPZ with
+           objectGuess (e.g. ../shared/datasets/run1084_object_probe.npz).
+Probe:     disk (soft-edged disk, ~N/3 across) or an NPZ with probeGuess.
+Positions: random, raster, or the xcoords/ycoords of an NPZ.
+
+Example:
+  ptychokit simulate --object lines --N 64 --n_images 512 --output_file lines.npz`)
+	objectFlag := fs.String("object", "lines", "object: lines | grf | IMAGE.png | FILE.npz (objectGuess)")
+	probeFlag := fs.String("probe", "disk", "probe: disk | FILE.npz (probeGuess)")
+	positionsFlag := fs.String("positions", "random", "scan positions: random | raster | FILE.npz (xcoords, ycoords)")
+	nImages := fs.Int("n_images", 512, "number of diffraction patterns (with FILE.npz positions: the first n_images, 0 = all)")
+	n := fs.Int("N", 64, "pattern size in pixels (even); with --probe FILE.npz it must match the probe")
+	nphotons := fs.Float64("nphotons", 1e9, "mean photon count per diffraction pattern")
+	seed := fs.Int64("seed", 1, "random seed for the object, positions and Poisson noise")
+	objectSize := fs.Int("object_size", 0, "side of a built-in (lines, grf) object in pixels (0 = 4·N)")
+	step := fs.Float64("step", 0, "raster step in pixels (0 = N/4)")
+	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
+	output := fs.String("output_file", "", "where to write the canonical NPZ (required)")
+	dev := fs.String("device", "cpu", "compute device: cpu | gpu | auto")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *output == "" {
+		return fmt.Errorf("--output_file is required")
+	}
+	if *n < 4 || *n%2 != 0 {
+		return fmt.Errorf("--N %d: want an even size ≥ 4", *n)
+	}
+	if *nphotons <= 0 {
+		return fmt.Errorf("--nphotons %g: want > 0", *nphotons)
+	}
+	if *nImages < 0 {
+		return fmt.Errorf("--n_images %d: want ≥ 0", *nImages)
+	}
+	start := time.Now()
+
+	object, err := loadObject(*objectFlag, *objectSize, *n, *seed)
+	if err != nil {
+		return err
+	}
+	probe, err := loadProbe(*probeFlag, *n, *probeDiameter)
+	if err != nil {
+		return err
+	}
+	x, y, err := loadPositions(*positionsFlag, object, *n, *nImages, *step, *seed)
+	if err != nil {
+		return err
+	}
+	backend, err := device.New(*dev)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("device: %s\n", device.Describe(backend))
+	fmt.Printf("simulating %d patterns of %d×%d from a %d×%d object, nphotons %.3g, seed %d\n",
+		len(x), *n, *n, object.H, object.W, *nphotons, *seed)
+	ds, err := physics.Simulate(physics.SimOptions{
+		Object: object, Probe: probe, X: x, Y: y,
+		NPhotons: *nphotons, Seed: *seed, Backend: backend,
+	})
+	if err != nil {
+		return err
+	}
+	if err := data.Write(*output, ds); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s (%d patterns, %.1fs)\n", *output, ds.Count, time.Since(start).Seconds())
+	return nil
+}
+
+func isNPZ(s string) bool { return strings.EqualFold(filepath.Ext(s), ".npz") }
+
+func loadObject(spec string, size, n int, seed int64) (*data.ComplexImage, error) {
+	if size == 0 {
+		size = 4 * n
+	}
+	if size < n {
+		return nil, fmt.Errorf("--object_size %d: want ≥ N (%d)", size, n)
+	}
+	switch {
+	case spec == "lines":
+		return physics.LinesObject(size, size, seed), nil
+	case spec == "grf":
+		return physics.GRFObject(size, size, float64(n)/16, seed), nil
+	case isNPZ(spec):
+		ds, err := data.Load(spec, data.LoadOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("--object: %w", err)
+		}
+		if ds.Object == nil {
+			return nil, fmt.Errorf("--object %s: the file has no objectGuess", spec)
+		}
+		return ds.Object, nil
+	default:
+		f, err := os.Open(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--object %q: not lines, grf or an .npz, and not a readable image: %w", spec, err)
+		}
+		defer f.Close()
+		img, _, err := image.Decode(f)
+		if err != nil {
+			return nil, fmt.Errorf("--object %s: %w", spec, err)
+		}
+		return physics.ImageObject(img, 1.0), nil
+	}
+}
+
+func loadProbe(spec string, n int, diameter float64) (*data.ComplexImage, error) {
+	switch {
+	case spec == "disk":
+		if diameter == 0 {
+			diameter = physics.DefaultProbeDiameter(n)
+		}
+		return physics.DiskProbe(n, diameter), nil
+	case isNPZ(spec):
+		ds, err := data.Load(spec, data.LoadOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("--probe: %w", err)
+		}
+		if ds.Probe == nil {
+			return nil, fmt.Errorf("--probe %s: the file has no probeGuess", spec)
+		}
+		if ds.Probe.H != n || ds.Probe.W != n {
+			return nil, fmt.Errorf("--probe %s: probeGuess is %d×%d but --N is %d (pass --N %d)", spec, ds.Probe.H, ds.Probe.W, n, ds.Probe.H)
+		}
+		return ds.Probe, nil
+	default:
+		return nil, fmt.Errorf("--probe %q: want disk or FILE.npz", spec)
+	}
+}
+
+func loadPositions(spec string, object *data.ComplexImage, n, count int, step float64, seed int64) (x, y []float64, err error) {
+	switch {
+	case spec == "random":
+		if count == 0 {
+			return nil, nil, fmt.Errorf("--n_images 0: random positions need a count")
+		}
+		x, y = physics.RandomPositions(object.H, object.W, n, count, seed)
+	case spec == "raster":
+		if step == 0 {
+			step = float64(n) / 4
+		}
+		if step <= 0 {
+			return nil, nil, fmt.Errorf("--step %g: want > 0", step)
+		}
+		x, y = physics.RasterPositions(object.H, object.W, n, step)
+	case isNPZ(spec):
+		ds, err := data.Load(spec, data.LoadOptions{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("--positions: %w", err)
+		}
+		x, y = ds.XCoords, ds.YCoords
+	default:
+		return nil, nil, fmt.Errorf("--positions %q: want random, raster or FILE.npz", spec)
+	}
+	if count > 0 && count < len(x) {
+		x, y = x[:count], y[:count]
+	}
+	for i := range x {
+		if x[i]-float64(n)/2 < 0 || y[i]-float64(n)/2 < 0 || x[i]+float64(n)/2 > float64(object.W) || y[i]+float64(n)/2 > float64(object.H) {
+			return nil, nil, fmt.Errorf("--positions %s: position %d (x %.1f, y %.1f) puts the %d×%d patch outside the %d×%d object",
+				spec, i, x[i], y[i], n, n, object.H, object.W)
+		}
+	}
+	return x, y, nil
+}
