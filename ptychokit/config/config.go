@@ -1,0 +1,387 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// FormatVersion is the version of the saved configuration and of the
+// checkpoint layout that goes with it. Bump it whenever a saved model could be
+// misread by new code (a renamed variable, a changed network or loss); Load
+// then refuses old files with a clear error instead of computing nonsense.
+const FormatVersion = 1
+
+// FileName is the name of the configuration file in an output directory.
+const FileName = "config.json"
+
+// Model types.
+const (
+	// ModelPINN is the physics-informed, unsupervised PtychoPINN: the loss
+	// compares predicted and measured diffraction.
+	ModelPINN = "pinn"
+	// ModelSupervised is the PtychoNN-style baseline: the same network with the
+	// loss on the real-space patch Y (ground truth needed).
+	ModelSupervised = "supervised"
+)
+
+// Model configures the network and the physics layer.
+type Model struct {
+	// N is the side of a diffraction pattern and object patch: 64 or 128.
+	N int `json:"N"`
+	// Gridsize g: g² neighbouring scan points are predicted together.
+	Gridsize int `json:"gridsize"`
+	// NFiltersScale multiplies the base filter counts: encoder [32, 64, 128]
+	// (N=64) or [16, 32, 64, 128] (N=128), decoders the reverse without the
+	// last. PtychoPINN's default 2 gives 64-128-256. Fractional values (0.25,
+	// 0.5) give the small networks that train in minutes on a CPU; each
+	// count is rounded and at least 1.
+	NFiltersScale float64 `json:"n_filters_scale"`
+	// ModelType is ModelPINN or ModelSupervised.
+	ModelType string `json:"model_type"`
+	// AmpActivation is the amplitude head's activation: "sigmoid" (default),
+	// "relu" or "swish".
+	AmpActivation string `json:"amp_activation"`
+	// ObjectBig merges the g² patches of a group on one canvas where they
+	// overlap (the real-space overlap constraint); only matters for g > 1.
+	ObjectBig bool `json:"object_big"`
+	// ProbeBig adds a branch that predicts the border ring outside the central
+	// N/2×N/2 of each patch.
+	ProbeBig bool `json:"probe_big"`
+	// PadObject zero-pads the decoder's N/2×N/2 output by N/4 to N×N. Must be
+	// true (the only layout this network has); kept for PtychoPINN parity.
+	PadObject bool `json:"pad_object"`
+	// ProbeMask multiplies the probe by a disk of radius N/4.
+	ProbeMask bool `json:"probe_mask"`
+	// ProbeTrainable makes the probe a trainable variable.
+	ProbeTrainable bool `json:"probe_trainable"`
+	// IntensityScaleTrainable makes log_scale trainable.
+	IntensityScaleTrainable bool `json:"intensity_scale_trainable"`
+}
+
+// Training configures the loss, the optimiser and the loop.
+type Training struct {
+	// NPhotons sets the physics scale s = sqrt(nphotons)/(N/2): the network
+	// sees s·X, whose mean pattern energy is nphotons.
+	NPhotons float64 `json:"nphotons"`
+	// NLLWeight weights the Poisson negative log-likelihood on intensities.
+	NLLWeight float64 `json:"nll_weight"`
+	// MAEWeight weights the mean absolute error on amplitudes.
+	MAEWeight float64 `json:"mae_weight"`
+	// RealspaceMAEWeight weights the MAE between predicted and true patches
+	// (re, im) — the supervised loss; 0 for ModelPINN.
+	RealspaceMAEWeight float64 `json:"realspace_mae_weight"`
+	// BatchSize is the number of groups a step.
+	BatchSize int `json:"batch_size"`
+	// NEpochs is the maximum number of epochs (flag --max_epochs / --nepochs).
+	NEpochs int `json:"nepochs"`
+	// LearningRate is Adam's initial learning rate.
+	LearningRate float64 `json:"learning_rate"`
+	// LRPatience, LRFactor, LRMin: multiply the learning rate by LRFactor when
+	// the validation loss has not improved for LRPatience epochs, not below
+	// LRMin.
+	LRPatience int     `json:"lr_patience"`
+	LRFactor   float64 `json:"lr_factor"`
+	LRMin      float64 `json:"lr_min"`
+	// EarlyStopPatience stops training when the validation loss has not
+	// improved for that many epochs; 0 never stops early.
+	EarlyStopPatience int `json:"early_stop_patience"`
+	// ValidationSplit is the fraction of groups held out for validation.
+	ValidationSplit float64 `json:"validation_split"`
+	// Seed seeds weight initialisation, grouping, the split and shuffling.
+	Seed int64 `json:"seed"`
+	// KeepCheckpoints is how many of the latest checkpoints to keep (the best
+	// is kept separately).
+	KeepCheckpoints int `json:"keep_checkpoints"`
+}
+
+// Data names the data of a run.
+type Data struct {
+	// TrainDataFile and TestDataFile are canonical NPZ files.
+	TrainDataFile string `json:"train_data_file"`
+	TestDataFile  string `json:"test_data_file"`
+	// NImages is the number of groups used (PtychoPINN's n_images /
+	// n_groups); 0 or more than available uses all.
+	NImages int `json:"n_images"`
+	// NeighborCount K: groups are drawn from each point's K nearest neighbours.
+	NeighborCount int `json:"neighbor_count"`
+	// OutputDir receives config.json, history.csv and the checkpoints.
+	OutputDir string `json:"output_dir"`
+}
+
+// Run is the whole configuration of a run.
+type Run struct {
+	FormatVersion int      `json:"format_version"`
+	Model         Model    `json:"model"`
+	Training      Training `json:"training"`
+	Data          Data     `json:"data"`
+}
+
+// Defaults returns PtychoPINN's defaults (the one place they are set).
+func Defaults() Run {
+	return Run{
+		FormatVersion: FormatVersion,
+		Model: Model{
+			N:                       64,
+			Gridsize:                1,
+			NFiltersScale:           2,
+			ModelType:               ModelPINN,
+			AmpActivation:           "sigmoid",
+			ObjectBig:               true,
+			ProbeBig:                true,
+			PadObject:               true,
+			ProbeMask:               false,
+			ProbeTrainable:          false,
+			IntensityScaleTrainable: true,
+		},
+		Training: Training{
+			NPhotons:           1e9,
+			NLLWeight:          1,
+			MAEWeight:          0,
+			RealspaceMAEWeight: 0,
+			BatchSize:          16,
+			NEpochs:            50,
+			LearningRate:       1e-3,
+			LRPatience:         2,
+			LRFactor:           0.5,
+			LRMin:              1e-4,
+			EarlyStopPatience:  3,
+			ValidationSplit:    0.05,
+			Seed:               1,
+			KeepCheckpoints:    1,
+		},
+		Data: Data{
+			NImages:       512,
+			NeighborCount: 4,
+		},
+	}
+}
+
+// Filters returns the encoder and decoder filter counts for the model.
+func (m Model) Filters() (encoder, decoder []int) {
+	base := []int{32, 64, 128}
+	if m.N == 128 {
+		base = []int{16, 32, 64, 128}
+	}
+	for _, b := range base {
+		encoder = append(encoder, max(1, int(math.Round(float64(b)*m.NFiltersScale))))
+	}
+	for i := len(encoder) - 2; i >= 0; i-- {
+		decoder = append(decoder, encoder[i])
+	}
+	return encoder, decoder
+}
+
+// Channels is C = gridsize².
+func (m Model) Channels() int { return m.Gridsize * m.Gridsize }
+
+// Validate checks every field once and returns an error naming the JSON key
+// (which is also the command-line flag) of the first bad one.
+func (r Run) Validate() error {
+	m, t, d := r.Model, r.Training, r.Data
+	var errs []error
+	bad := func(key string, value any, want string) {
+		errs = append(errs, fmt.Errorf("%s = %v: %s", key, value, want))
+	}
+	if r.FormatVersion != FormatVersion {
+		bad("format_version", r.FormatVersion, fmt.Sprintf("this build reads version %d", FormatVersion))
+	}
+	if m.N != 64 && m.N != 128 {
+		bad("N", m.N, "want 64 or 128")
+	}
+	if m.Gridsize < 1 || m.Gridsize > 4 {
+		bad("gridsize", m.Gridsize, "want 1 to 4")
+	}
+	if !(m.NFiltersScale > 0) || m.NFiltersScale > 16 || math.IsInf(m.NFiltersScale, 0) {
+		bad("n_filters_scale", m.NFiltersScale, "want a number in (0, 16]")
+	}
+	if m.ModelType != ModelPINN && m.ModelType != ModelSupervised {
+		bad("model_type", m.ModelType, fmt.Sprintf("want %q or %q", ModelPINN, ModelSupervised))
+	}
+	switch m.AmpActivation {
+	case "sigmoid", "relu", "swish":
+	default:
+		bad("amp_activation", m.AmpActivation, `want "sigmoid", "relu" or "swish"`)
+	}
+	if !m.PadObject {
+		bad("pad_object", m.PadObject, "only true is implemented (the decoder predicts the central N/2×N/2)")
+	}
+	positive := func(key string, v float64) {
+		if !(v > 0) || math.IsInf(v, 0) {
+			bad(key, v, "want a finite number > 0")
+		}
+	}
+	nonNegative := func(key string, v float64) {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			bad(key, v, "want a finite number ≥ 0")
+		}
+	}
+	positive("nphotons", t.NPhotons)
+	nonNegative("nll_weight", t.NLLWeight)
+	nonNegative("mae_weight", t.MAEWeight)
+	nonNegative("realspace_mae_weight", t.RealspaceMAEWeight)
+	switch m.ModelType {
+	case ModelPINN:
+		if t.NLLWeight+t.MAEWeight == 0 {
+			bad("nll_weight", t.NLLWeight, "nll_weight and mae_weight are both 0: the PINN loss would be empty")
+		}
+	case ModelSupervised:
+		if t.RealspaceMAEWeight == 0 {
+			bad("realspace_mae_weight", t.RealspaceMAEWeight, "the supervised model needs a real-space weight > 0")
+		}
+	}
+	if t.BatchSize < 1 {
+		bad("batch_size", t.BatchSize, "want ≥ 1")
+	}
+	if t.NEpochs < 1 {
+		bad("nepochs", t.NEpochs, "want ≥ 1")
+	}
+	positive("learning_rate", t.LearningRate)
+	if t.LRPatience < 1 {
+		bad("lr_patience", t.LRPatience, "want ≥ 1")
+	}
+	if !(t.LRFactor > 0 && t.LRFactor <= 1) {
+		bad("lr_factor", t.LRFactor, "want a number in (0, 1]")
+	}
+	nonNegative("lr_min", t.LRMin)
+	if t.EarlyStopPatience < 0 {
+		bad("early_stop_patience", t.EarlyStopPatience, "want ≥ 0 (0 never stops early)")
+	}
+	if !(t.ValidationSplit >= 0 && t.ValidationSplit < 1) {
+		bad("validation_split", t.ValidationSplit, "want a fraction in [0, 1)")
+	}
+	if t.KeepCheckpoints < 1 {
+		bad("keep_checkpoints", t.KeepCheckpoints, "want ≥ 1")
+	}
+	if d.NImages < 0 {
+		bad("n_images", d.NImages, "want ≥ 0 (0 uses every group)")
+	}
+	if d.NeighborCount < m.Channels() {
+		bad("neighbor_count", d.NeighborCount, fmt.Sprintf("want ≥ gridsize² = %d", m.Channels()))
+	}
+	return errors.Join(errs...)
+}
+
+// Marshal returns the configuration as indented JSON.
+func (r Run) Marshal() []byte {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		panic("ptychokit: config does not marshal: " + err.Error())
+	}
+	return append(b, '\n')
+}
+
+// Unmarshal parses JSON written by Marshal: unknown keys and a different
+// format_version are errors; the result is validated.
+func Unmarshal(b []byte) (Run, error) {
+	var probe struct {
+		FormatVersion *int `json:"format_version"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return Run{}, fmt.Errorf("not a ptychokit configuration: %w", err)
+	}
+	if probe.FormatVersion == nil {
+		return Run{}, errors.New("not a ptychokit configuration: no format_version")
+	}
+	if *probe.FormatVersion != FormatVersion {
+		return Run{}, fmt.Errorf("format_version %d, but this build of ptychokit reads version %d: retrain, or use the ptychokit version that wrote it",
+			*probe.FormatVersion, FormatVersion)
+	}
+	var r Run
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return Run{}, fmt.Errorf("bad configuration: %w", err)
+	}
+	if err := r.Validate(); err != nil {
+		return Run{}, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return r, nil
+}
+
+// Save writes the configuration to dir/config.json (a temporary file renamed
+// into place), creating dir.
+func (r Run) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save config: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dir, FileName), r.Marshal())
+}
+
+// Load reads dir/config.json (or the file itself when path names a file).
+func Load(path string) (Run, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, FileName)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Run{}, fmt.Errorf("load config: %w", err)
+	}
+	r, err := Unmarshal(b)
+	if err != nil {
+		return Run{}, fmt.Errorf("load config %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// SameModel reports the first difference between two configurations that
+// would make weights trained under one wrong under the other ("" when they
+// agree): the model, the loss and the physics scale. Training length,
+// schedule and files may differ (a resumed run may ask for more epochs).
+func SameModel(a, b Run) string {
+	if a.Model != b.Model {
+		return diffJSON("model", a.Model, b.Model)
+	}
+	ta, tb := a.Training, b.Training
+	if ta.NPhotons != tb.NPhotons {
+		return fmt.Sprintf("training.nphotons: %g vs %g", ta.NPhotons, tb.NPhotons)
+	}
+	return ""
+}
+
+func diffJSON(prefix string, a, b any) string {
+	var ma, mb map[string]any
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	_ = json.Unmarshal(ja, &ma)
+	_ = json.Unmarshal(jb, &mb)
+	var diffs []string
+	for k, va := range ma {
+		if fmt.Sprint(va) != fmt.Sprint(mb[k]) {
+			diffs = append(diffs, fmt.Sprintf("%s.%s: %v vs %v", prefix, k, va, mb[k]))
+		}
+	}
+	if len(diffs) == 0 {
+		return prefix + " differs"
+	}
+	sort.Strings(diffs)
+	return strings.Join(diffs, "; ")
+}
+
+// WriteFileAtomic writes b to a temporary file in path's directory and
+// renames it into place, so a reader never sees half a file.
+func WriteFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, werr)
+	}
+	return nil
+}
