@@ -1,0 +1,57 @@
+// Package physics is ptychography's forward model on GoMLX graphs: complex
+// fields as pairs of real tensors, the 2-D DFT, far-field intensity and
+// amplitude, sub-pixel translation, patch extraction and its adjoint — and,
+// on the CPU in plain Go, probes, objects, scan positions and the simulator
+// that turns them into a canonical dataset.
+//
+// Shapes, axis order, the patch convention and the Fourier conventions are
+// those of the glossary in package ptychokit; this package implements them
+// and states here only what it adds.
+//
+// # Complex fields
+//
+// GoMLX's pure-Go backend has no complex dtype, so a complex field is a Field:
+// two float32 nodes (Re, Im) of equal shape. Operators act on the last two
+// axes [..., N, N]; leading axes are batch. Binary operators need equal shapes
+// (GoMLX does not broadcast implicitly); MulProbe broadcasts an [N, N] probe.
+//
+// # Fourier transforms
+//
+// DFT2 is un-normalised, IDFT2 carries 1/N², so IDFT2(DFT2(f)) = f and
+// Σ|DFT2(f)|² = N² Σ|f|² (Parseval). The adjoint of DFT2 is N²·IDFT2.
+// On the pure-Go backend the transform is two products with precomputed N×N
+// DFT matrices (built in float64, stored as float32) whose gradients are
+// given explicitly as the products with the transposed matrices, because
+// GoMLX's default matmul gradient materialises an [M, N, K] tensor there.
+// On a backend with native complex64 FFT (XLA) DFTNative uses two 1-D FFTs
+// with a transpose between (GoMLX v0.26.0's 2-D FFT gradient is wrong); the
+// default, DFTAuto, picks the matrix path on the pure-Go backend.
+//
+// FarFieldIntensity is fftshift(|DFT2(probe·patch)|²)/N² with the shift and
+// the 1/N per axis folded into the DFT matrices, so Σ intensity = Σ|probe·patch|².
+// FarFieldAmplitude is its square root; its gradient uses 1/(2·max(A, ε)) in
+// place of 1/(2A) (ε = AmplitudeGradEpsilon), which is exact wherever A > ε
+// and finite at zero intensity, where the chain rule then gives zero.
+//
+// # Sampling: Translate, ExtractPatches, ScatterPatches
+//
+// All three are bilinear interpolation with zero fill outside the image: the
+// integer part of a position selects pixels by Gather, the fractional part
+// weights the four neighbours. The weights are differentiable, so gradients
+// flow to the field and to the positions (piecewise linear: at integer
+// positions the gradient is the one-sided one from above). ScatterPatches is
+// the exact adjoint of ExtractPatches: ⟨Extract(O), P⟩ = ⟨O, Scatter(P)⟩.
+//
+// Translate shifts image content by (+dx, +dy) pixels: out(y, x) = in(y-dy, x-dx).
+//
+// # CPU side
+//
+// Probes (DiskProbe), objects (LinesObject, GRFObject, ImageObject), scan
+// positions (RasterPositions, RandomPositions) and Simulate are plain Go and
+// deterministic for a seed; Simulate runs the graph forward model above on
+// the backend it is given and writes Poisson-noised diffraction amplitudes in
+// the units of FarFieldAmplitude (see Simulate).
+//
+// Panics, always prefixed "ptychokit: ", mean a programmer error (mismatched
+// shapes inside a graph, N ≤ 0); data problems come back as errors.
+package physics

@@ -1,0 +1,47 @@
+package physics
+
+import (
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// AmplitudeGradEpsilon is the floor ε in FarFieldAmplitude's gradient
+// 1/(2·max(A, ε)). Below it the exit-wave spectrum is smaller than ε·N, so
+// the chain rule multiplies the large factor by a field that small, and the
+// gradient with respect to the exit wave stays bounded by |v|·N.
+const AmplitudeGradEpsilon = 1e-12
+
+// FarFieldIntensity is the detector intensity of exit wave probe·patch:
+// fftshift(|DFT2(probe·patch)|²)/N², shape [..., N, N], centred. probe is
+// [N, N] and patches [..., N, N]. The 1/N² makes the map energy-preserving:
+// the intensity sums to Σ|probe·patch|².
+func FarFieldIntensity(probe, patches Field) *Node {
+	return FarFieldIntensityWith(probe, patches, DFTAuto)
+}
+
+// FarFieldIntensityWith is FarFieldIntensity with the DFT computed by method m.
+func FarFieldIntensityWith(probe, patches Field, m DFTMethod) *Node {
+	return dft2(MulProbe(probe, patches), m, dftShiftedOrtho).Abs2()
+}
+
+// FarFieldAmplitude is sqrt(FarFieldIntensity), PtychoPINN's predicted
+// diffraction amplitude. Its gradient is finite at zero intensity: see
+// SafeSqrt.
+func FarFieldAmplitude(probe, patches Field) *Node {
+	return SafeSqrt(FarFieldIntensity(probe, patches))
+}
+
+// FarFieldAmplitudeWith is FarFieldAmplitude with the DFT computed by method m.
+func FarFieldAmplitudeWith(probe, patches Field, m DFTMethod) *Node {
+	return SafeSqrt(FarFieldIntensityWith(probe, patches, m))
+}
+
+// SafeSqrt is √x for x ≥ 0 whose gradient is v/(2·max(√x, ε)),
+// ε = AmplitudeGradEpsilon, in place of v/(2√x): exact for √x > ε, finite at 0.
+func SafeSqrt(x *Node) *Node {
+	root := Sqrt(StopGradient(x))
+	w := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
+		den := MulScalar(Max(root, Scalar(x.Graph(), x.DType(), AmplitudeGradEpsilon)), 2)
+		return Div(v, den)
+	})
+	return Add(root, Sub(w, StopGradient(w)))
+}
