@@ -3,8 +3,8 @@ package physics
 import (
 	"fmt"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
 )
 
 // corner is one of the four bilinear neighbours of a sampling grid: where to
