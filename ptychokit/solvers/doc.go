@@ -1,0 +1,33 @@
+// Package solvers is iterative ptychographic reconstruction on GoMLX graphs:
+// ePIE, rPIE and an LSQ-ML style least-squares solver (Gaussian or Poisson
+// noise), one algorithm a file, all behind one signature and a name → solver
+// registry (Names) that the command line's --algo reads.
+//
+// Two levels of API: Reconstruct(ds, opts) runs a whole reconstruction for a
+// script; New returns a stateful Reconstruction whose Iterate(n) and Result()
+// let a notebook watch it, and Options.Hooks run after every iteration.
+//
+// # Conventions
+//
+// Shapes, axes and the Fourier convention are those of package ptychokit (the
+// glossary): the forward model is the orthonormal, centred far field
+// A = sqrt(fftshift(|FFT2(probe·patch)|²)/N²). Data recorded against the
+// un-normalised FFT (such as the Siemens star in shared/datasets) differ from
+// it by a factor N in the probe; ProbeOptions.NormalizePower scales the
+// starting probe to the data's mean pattern energy, which absorbs that.
+//
+// A mini-batch update is one compiled graph: it cuts the object patches of a
+// whole batch of positions at their sub-pixel positions (bilinear weights on
+// an (N+1)×(N+1) window), propagates, corrects the amplitudes, and scatters
+// the updates back with the exact adjoint of the cut. The DFT is two matrix
+// products on (re, im) pairs of float32 tensors, so every backend runs the
+// same graph; far fields are kept transposed ([batch, kx, ky]) inside the
+// graph, which saves two transposes per pattern. Each iteration visits every
+// position once in a seeded random order, split into equal batches of at most
+// Options.BatchSize (the last padded and masked), so a reconstruction
+// compiles one graph. The object and probe stay on the backend between
+// batches.
+//
+// Costs are normalised by Σd² over all patterns (see IterationRecord) and
+// measured during the sweep, before each batch's update.
+package solvers

@@ -1,0 +1,424 @@
+package solvers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+)
+
+// IterationRecord is one line of a reconstruction's history.
+type IterationRecord struct {
+	// Iteration counts completed passes over all positions, from 1.
+	Iteration int
+	// Cost is the iteration's summed cost over all patterns, each measured
+	// before its batch's update, divided by Σd² over all patterns: 0 is a
+	// perfect fit, 1 as bad as predicting darkness. Gaussian: Σ(|Ψ|-d)²;
+	// Poisson (lsqml only): the Poisson deviance.
+	Cost float64
+	// Seconds is the wall time of this iteration (the first includes
+	// compiling the graph).
+	Seconds float64
+}
+
+// Result is a finished (or paused) reconstruction, in host memory.
+type Result struct {
+	Algorithm string
+	// Object is the reconstructed object. Its frame is the dataset's
+	// (objectGuess's size when the dataset has one), grown only where a patch
+	// would leave it; XCoords/YCoords are the positions in that frame (the
+	// dataset's, unless Warnings says they were shifted).
+	Object *data.ComplexImage
+	// Probe is the reconstructed probe [N, N].
+	Probe            *data.ComplexImage
+	XCoords, YCoords []float64
+	History          []IterationRecord
+	// ProbeScale is the factor NormalizePower applied to the starting probe (1 if off).
+	ProbeScale float64
+	Warnings   []string
+}
+
+// Reconstruction is an iterative reconstruction in progress: the state lives
+// on the backend between calls to Iterate, for a notebook that wants to watch.
+// It is not safe for concurrent use.
+type Reconstruction struct {
+	opts    Options
+	algo    solver
+	backend backends.Backend
+	exec    *Exec
+
+	n, count int
+	h, w     int // internal frame
+	outH     int // reported frame (≤ h)
+	outW     int
+	xs, ys   []float64 // positions in the frame
+
+	object, probe [2]*tensors.Tensor // (re, im)
+	measured      *tensors.Tensor    // [count, N, N] amplitudes, transposed (kx, ky)
+	posX, posY    *tensors.Tensor    // [count] float32
+	energy        float64            // Σ d² over all patterns
+
+	batchSize, batches int
+	rng                *rand.Rand
+	history            []IterationRecord
+	probeScale         float64
+	warnings           []string
+}
+
+// Reconstruct runs opts.Iterations iterations of opts.Algorithm on ds and
+// returns the result. It needs ds.Diffraction, ds.Probe (or
+// opts.Probe.Initial) and the coordinates.
+func Reconstruct(ds *data.Dataset, opts Options) (*Result, error) {
+	r, err := New(ds, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Iterate(r.opts.Iterations); err != nil {
+		return nil, err
+	}
+	return r.Result()
+}
+
+// New validates the options against the dataset and prepares a
+// reconstruction: flat object, starting probe, the patterns on the backend.
+// Nothing is compiled until the first Iterate.
+func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	opts.fillDefaults()
+	r := &Reconstruction{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1}
+	if r.backend == nil {
+		r.backend = device.CPU()
+	}
+	if err := r.loadDataset(ds); err != nil {
+		return nil, fmt.Errorf("%s: %w", datasetName(ds), err)
+	}
+	r.batches = (r.count + opts.BatchSize - 1) / opts.BatchSize
+	r.batchSize = (r.count + r.batches - 1) / r.batches
+	r.rng = rand.New(rand.NewPCG(uint64(opts.Seed), 0x70747963686f))
+	exec, err := NewExec(r.backend, r.stepGraph)
+	if err != nil {
+		return nil, fmt.Errorf("build solver graph: %w", err)
+	}
+	r.exec = exec
+	return r, nil
+}
+
+func datasetName(ds *data.Dataset) string {
+	if ds == nil || ds.Path == "" {
+		return "dataset"
+	}
+	return ds.Path
+}
+
+func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
+	if ds == nil {
+		return errors.New("no dataset")
+	}
+	n, count := ds.N, ds.Count
+	switch {
+	case n <= 0 || n%2 != 0:
+		return fmt.Errorf("N=%d: want an even pattern size", n)
+	case count <= 0 || len(ds.Diffraction) != count*n*n:
+		return fmt.Errorf("diffraction: want %d×%d×%d amplitudes, have %d values (is 'diffraction' missing?)", count, n, n, len(ds.Diffraction))
+	case len(ds.XCoords) != count || len(ds.YCoords) != count:
+		return fmt.Errorf("xcoords/ycoords: want %d positions, have %d and %d", count, len(ds.XCoords), len(ds.YCoords))
+	}
+	r.n, r.count = n, count
+
+	probe := r.opts.Probe.Initial
+	if probe == nil {
+		probe = ds.Probe
+	}
+	if probe == nil {
+		return errors.New("probeGuess: missing (and no initial probe given)")
+	}
+	if probe.H != n || probe.W != n || len(probe.Pix) != n*n {
+		return fmt.Errorf("probe: %d×%d, want %d×%d to match the diffraction", probe.H, probe.W, n, n)
+	}
+
+	// Positions, frame and a shift that keeps every window inside it.
+	xs, ys := make([]float64, count), make([]float64, count)
+	for i := range count {
+		x, y := ds.XCoords[i], ds.YCoords[i]
+		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+			return fmt.Errorf("xcoords/ycoords: position %d is (%g, %g)", i, x, y)
+		}
+		if r.opts.Positions.Integer {
+			x, y = math.Round(x), math.Round(y)
+		}
+		xs[i], ys[i] = x, y
+	}
+	half := float64(n / 2)
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for i := range count {
+		minX, maxX = math.Min(minX, xs[i]), math.Max(maxX, xs[i])
+		minY, maxY = math.Min(minY, ys[i]), math.Max(maxY, ys[i])
+	}
+	shiftX := math.Max(0, -(math.Floor(minX) - half))
+	shiftY := math.Max(0, -(math.Floor(minY) - half))
+	if shiftX > 0 || shiftY > 0 {
+		r.warnings = append(r.warnings, fmt.Sprintf("positions shifted by (%g, %g) pixels so that every patch lies inside the object frame", shiftX, shiftY))
+		for i := range count {
+			xs[i] += shiftX
+			ys[i] += shiftY
+		}
+	}
+	frameH, frameW := 0, 0
+	initial := r.opts.Object.Initial
+	switch {
+	case initial != nil:
+		frameH, frameW = initial.H, initial.W
+	case ds.Object != nil:
+		frameH, frameW = ds.Object.H, ds.Object.W
+	}
+	// The reported frame covers every pixel a patch touches; the internal one
+	// also holds the (N+1)-wide bilinear windows, whose last row/column can
+	// carry zero weight.
+	r.outH = max(frameH+int(shiftY), int(math.Ceil(maxY+shiftY-half))+n)
+	r.outW = max(frameW+int(shiftX), int(math.Ceil(maxX+shiftX-half))+n)
+	r.h = max(r.outH, int(math.Floor(maxY+shiftY-half))+n+1)
+	r.w = max(r.outW, int(math.Floor(maxX+shiftX-half))+n+1)
+	if frameH > 0 && (r.outH > frameH || r.outW > frameW) {
+		r.warnings = append(r.warnings, fmt.Sprintf("object frame grown from %d×%d to %d×%d to hold every patch", frameH, frameW, r.outH, r.outW))
+	}
+	r.xs, r.ys = xs, ys
+
+	// Object: flat, or the initial one placed at the frame's origin.
+	objRe, objIm := make([]float32, r.h*r.w), make([]float32, r.h*r.w)
+	objPower := 1.0
+	if initial != nil {
+		sum := 0.0
+		for y := range initial.H {
+			for x := range initial.W {
+				v := initial.Pix[y*initial.W+x]
+				i := (y+int(shiftY))*r.w + x + int(shiftX)
+				objRe[i], objIm[i] = real(v), imag(v)
+				sum += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+			}
+		}
+		objPower = sum / float64(initial.H*initial.W)
+	} else {
+		for i := range objRe {
+			objRe[i] = 1
+		}
+	}
+
+	// Measured amplitudes, transposed to (kx, ky) as the solvers keep far fields.
+	measured := make([]float32, count*n*n)
+	energy := 0.0
+	for p := range count {
+		src := ds.Diffraction[p*n*n : (p+1)*n*n]
+		dst := measured[p*n*n : (p+1)*n*n]
+		for ky := range n {
+			for kx := range n {
+				d := src[ky*n+kx]
+				if isBad(d) || d < 0 {
+					return fmt.Errorf("diffraction: pattern %d pixel (%d, %d) is %g; amplitudes must be finite and ≥ 0", p, ky, kx, d)
+				}
+				dst[kx*n+ky] = d
+				energy += float64(d) * float64(d)
+			}
+		}
+	}
+	if energy == 0 {
+		return errors.New("diffraction: all patterns are zero")
+	}
+	r.energy = energy
+
+	prbRe, prbIm := make([]float32, n*n), make([]float32, n*n)
+	probePower := 0.0
+	for i, v := range probe.Pix {
+		prbRe[i], prbIm[i] = real(v), imag(v)
+		probePower += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+	}
+	if probePower == 0 {
+		return errors.New("probe: all zero")
+	}
+	if r.opts.Probe.NormalizePower {
+		r.probeScale = math.Sqrt(energy / float64(count) / (probePower * objPower))
+		for i := range prbRe {
+			prbRe[i] *= float32(r.probeScale)
+			prbIm[i] *= float32(r.probeScale)
+		}
+	}
+
+	px, py := make([]float32, count), make([]float32, count)
+	for i := range count {
+		px[i], py[i] = float32(xs[i]), float32(ys[i])
+	}
+	r.object = [2]*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(objRe, r.h, r.w),
+		tensors.FromFlatDataAndDimensions(objIm, r.h, r.w)}
+	r.probe = [2]*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(prbRe, n, n),
+		tensors.FromFlatDataAndDimensions(prbIm, n, n)}
+	r.measured = tensors.FromFlatDataAndDimensions(measured, count, n, n)
+	r.posX = tensors.FromFlatDataAndDimensions(px, count)
+	r.posY = tensors.FromFlatDataAndDimensions(py, count)
+	return nil
+}
+
+// stepGraph is the graph of one mini-batch update. Inputs: object re/im
+// [H, W], probe re/im [N, N], all measured amplitudes [n, N, N], all
+// positions x, y [n], the batch's indices [B] int32 and mask [B], and the
+// probe switch (scalar). Outputs: new object re/im, probe re/im, batch cost.
+func (r *Reconstruction) stepGraph(in []*Node) []*Node {
+	objRe, objIm, prbRe, prbIm := in[0], in[1], in[2], in[3]
+	measuredAll, posX, posY, indices, mask, probeOn := in[4], in[5], in[6], in[7], in[8], in[9]
+	n := r.n
+	mustSquare(prbRe, n)
+	batchSize := indices.Shape().Dimensions[0]
+	idx := Reshape(indices, batchSize, 1)
+
+	b := &batch{
+		opts:     &r.opts,
+		four:     newFourier(n),
+		object:   cfield{objRe, objIm},
+		probe:    cfield{prbRe, prbIm},
+		measured: Gather(measuredAll, idx),
+		mask:     Reshape(mask, batchSize, 1, 1),
+		probeOn:  probeOn,
+	}
+	b.win = newWindow(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
+	b.patches = b.win.extractField(b.object)
+	b.exitWave = b.probe.expand(0).mul(b.patches)
+	b.farField = b.four.forward(b.exitWave)
+	u := r.algo(b)
+	return []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, u.cost}
+}
+
+// Iterate runs n more iterations (passes over every position), calling the
+// hooks after each. It returns the first error of the backend or a hook.
+func (r *Reconstruction) Iterate(n int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("solver %s: %v", r.opts.Algorithm, p)
+		}
+	}()
+	for range n {
+		rec, err := r.iterate()
+		if err != nil {
+			return err
+		}
+		for _, hook := range r.opts.Hooks {
+			if err := hook(r, rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Reconstruction) iterate() (IterationRecord, error) {
+	start := time.Now()
+	iteration := len(r.history)
+	probeOn := float32(0)
+	if r.opts.Probe.Refine && iteration >= r.opts.Probe.StartIteration {
+		probeOn = 1
+	}
+	order := r.rng.Perm(r.count)
+	cost := 0.0
+	for b := range r.batches {
+		indices := make([]int32, r.batchSize)
+		mask := make([]float32, r.batchSize)
+		for i := range indices {
+			k := b*r.batchSize + i
+			if k < r.count {
+				indices[i], mask[i] = int32(order[k]), 1
+			} else {
+				indices[i] = int32(order[k-r.count]) // padding: a real position, masked out
+			}
+		}
+		out, err := r.exec.Exec(r.object[0], r.object[1], r.probe[0], r.probe[1],
+			r.measured, r.posX, r.posY,
+			tensors.FromFlatDataAndDimensions(indices, r.batchSize),
+			tensors.FromFlatDataAndDimensions(mask, r.batchSize),
+			probeOn)
+		if err != nil {
+			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
+		}
+		r.replaceState(out[:4])
+		batchCost := float64(tensors.ToScalar[float32](out[4]))
+		out[4].MustFinalizeAll()
+		if math.IsNaN(batchCost) || math.IsInf(batchCost, 0) {
+			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: cost is %g (diverged; try a smaller step or batch)", r.opts.Algorithm, iteration+1, batchCost)
+		}
+		cost += batchCost
+	}
+	rec := IterationRecord{Iteration: iteration + 1, Cost: cost / r.energy, Seconds: time.Since(start).Seconds()}
+	r.history = append(r.history, rec)
+	return rec, nil
+}
+
+func (r *Reconstruction) replaceState(out []*tensors.Tensor) {
+	for i, t := range []*tensors.Tensor{r.object[0], r.object[1], r.probe[0], r.probe[1]} {
+		t.MustFinalizeAll()
+		if i < 2 {
+			r.object[i] = out[i]
+		} else {
+			r.probe[i-2] = out[i]
+		}
+	}
+}
+
+// History returns the records of the iterations run so far.
+func (r *Reconstruction) History() []IterationRecord {
+	return append([]IterationRecord(nil), r.history...)
+}
+
+// Iterations is the number of iterations run so far.
+func (r *Reconstruction) Iterations() int { return len(r.history) }
+
+// Options returns the options in use, defaults filled in.
+func (r *Reconstruction) Options() Options { return r.opts }
+
+// Result copies the current estimates to host memory.
+func (r *Reconstruction) Result() (*Result, error) {
+	object, err := r.image(r.object, r.w, r.outH, r.outW)
+	if err != nil {
+		return nil, fmt.Errorf("read object: %w", err)
+	}
+	probe, err := r.image(r.probe, r.n, r.n, r.n)
+	if err != nil {
+		return nil, fmt.Errorf("read probe: %w", err)
+	}
+	return &Result{
+		Algorithm:  r.opts.Algorithm,
+		Object:     object,
+		Probe:      probe,
+		XCoords:    append([]float64(nil), r.xs...),
+		YCoords:    append([]float64(nil), r.ys...),
+		History:    r.History(),
+		ProbeScale: r.probeScale,
+		Warnings:   append([]string(nil), r.warnings...),
+	}, nil
+}
+
+// image copies the top-left outH×outW of a (re, im) pair w pixels wide.
+func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*data.ComplexImage, error) {
+	im := &data.ComplexImage{H: outH, W: outW, Pix: make([]complex64, outH*outW)}
+	var re []float32
+	if err := parts[0].ConstFlatData(func(flat any) { re = append(re, flat.([]float32)...) }); err != nil {
+		return nil, err
+	}
+	err := parts[1].ConstFlatData(func(flat any) {
+		imag := flat.([]float32)
+		for y := range outH {
+			for x := range outW {
+				im.Pix[y*outW+x] = complex(re[y*w+x], imag[y*w+x])
+			}
+		}
+	})
+	return im, err
+}
