@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
@@ -100,7 +100,7 @@ func (f *fourier) rightMul(z cfield, m []float32) cfield {
 	batch := z.re.Shape().Dimensions[0]
 	mat := Const(g, m)
 	mat = Reshape(mat, n, 2*n)
-	stacked := Concatenate([]*Node{z.re, z.im}, 0)     // [2B, N, N]
+	stacked := Concatenate([]*Node{z.re, z.im}, 0)                 // [2B, N, N]
 	prod := DotGeneral(stacked, []int{2}, nil, mat, []int{0}, nil) // [2B, N, 2N]
 	reRe := Slice(prod, AxisRange(0, batch), AxisRange(), AxisRange(0, n))
 	reIm := Slice(prod, AxisRange(0, batch), AxisRange(), AxisRange(n, 2*n))
@@ -128,12 +128,12 @@ func (f *fourier) inverse(farT cfield) cfield {
 // integer corner of its (N+1)×(N+1) window and the bilinear weights of the
 // fractional part.
 type window struct {
-	n          int
-	h, w       int   // object frame
-	start      *Node // [B, 2] int32: (row, col) of the window's top-left pixel
-	flat       *Node // [B, (N+1)², 1] int32: flat object index of every window pixel
-	fy, fx     *Node // [B, 1, 1] float32 fractional parts
-	gy0, gx0   *Node // [B, 1, 1] weights 1-fy, 1-fx
+	n        int
+	h, w     int   // object frame
+	start    *Node // [B, 2] int32: (row, col) of the window's top-left pixel
+	flat     *Node // [B, (N+1)², 1] int32: flat object index of every window pixel
+	fy, fx   *Node // [B, 1, 1] float32 fractional parts
+	gy0, gx0 *Node // [B, 1, 1] weights 1-fy, 1-fx
 }
 
 // newWindow builds the windows of positions x, y [B] (patch centres, object
