@@ -1,5 +1,7 @@
 package data
 
+import "fmt"
+
 // ComplexImage is a dense row-major complex image: pixel (y, x) is Pix[y*W+x].
 type ComplexImage struct {
 	H, W int
@@ -37,4 +39,47 @@ type Dataset struct {
 
 	// Warnings says what the loader tolerated (legacy keys, layouts, dtypes).
 	Warnings []string
+}
+
+// Pattern returns pattern i of the diffraction, [N, N] row-major, as a view
+// into d.Diffraction (not a copy). It panics if i is out of range or d has no
+// diffraction: that is a programmer error.
+func (d *Dataset) Pattern(i int) []float32 {
+	if d.Diffraction == nil || i < 0 || i >= d.Count {
+		panic(fmt.Sprintf("ptychokit: data.Dataset.Pattern(%d) of a dataset with %d patterns", i, len(d.Diffraction)/max(d.N*d.N, 1)))
+	}
+	size := d.N * d.N
+	return d.Diffraction[i*size : (i+1)*size : (i+1)*size]
+}
+
+// Subset returns the first n scan points of d (the command line's
+// --n_images): patterns, coordinates and every optional per-point array cut
+// to n. It shares memory with d (capacities are cut, so appending to one
+// never writes into the other); Probe and Object are shared. It is an error
+// when n < 1 or n > d.Count, or when d does not pass Validate.
+func (d *Dataset) Subset(n int) (*Dataset, error) {
+	if n < 1 || n > d.Count {
+		return nil, fmt.Errorf("%s: subset of %d scan points asked, the dataset has %d", d.errPrefix("read"), n, d.Count)
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	size := d.N * d.N
+	s := *d
+	s.Count = n
+	s.Diffraction = cut(d.Diffraction, n*size)
+	s.XCoords, s.YCoords = cut(d.XCoords, n), cut(d.YCoords, n)
+	s.XCoordsStart, s.YCoordsStart = cut(d.XCoordsStart, n), cut(d.YCoordsStart, n)
+	s.ScanIndex = cut(d.ScanIndex, n)
+	s.Y = cut(d.Y, n*size)
+	s.Warnings = append([]string(nil), d.Warnings...)
+	return &s, nil
+}
+
+// cut returns v[:n:n], or nil for nil.
+func cut[T any](v []T, n int) []T {
+	if v == nil {
+		return nil
+	}
+	return v[:n:n]
 }

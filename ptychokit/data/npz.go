@@ -1,0 +1,569 @@
+package data
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"codeberg.org/sbinet/npyio/npy"
+)
+
+// Entry is one named array of an NPZ file: a flat row-major Value and its Shape.
+//
+// Value is one of []float32, []float64, []complex64, []complex128, []int64 or
+// []bool, with len(Value) equal to the product of Shape (1 for a scalar, Shape
+// empty). ReadArrays returns every integer dtype as []int64; Dtype then says
+// what the file held.
+type Entry struct {
+	Name  string // the key, without ".npy"
+	Shape []int
+	Value any
+	// Dtype is the numpy type the file held, e.g. "<u2"; set by ReadArrays,
+	// ignored by WriteArrays (which writes the dtype of Value).
+	Dtype string
+}
+
+// archive is an open NPZ: a zip of .npy arrays whose headers were read and
+// checked for plausibility against the zip's sizes, before any data.
+type archive struct {
+	path    string
+	file    *os.File
+	entries []*npyEntry // in file order
+	byKey   map[string]*npyEntry
+}
+
+// npyEntry is one array of an archive, its header read and its data not yet.
+type npyEntry struct {
+	key    string
+	zf     *zip.File
+	header npyHeader
+	err    error // why the header could not be used; nil when it can
+}
+
+// openArchive opens an NPZ and reads every entry's header. It fails only when
+// the file is not a readable zip; problems of one entry are kept in that
+// entry's err.
+func openArchive(path string) (a *archive, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("read %s: is a directory, not an NPZ file", path)
+	}
+	zr, err := safeZipReader(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("read %s: not a readable NPZ (zip) file: %w", path, err)
+	}
+	a = &archive{path: path, file: f, byKey: map[string]*npyEntry{}}
+	for _, zf := range zr.File {
+		if strings.HasSuffix(zf.Name, "/") {
+			continue
+		}
+		e := &npyEntry{key: strings.TrimSuffix(zf.Name, ".npy"), zf: zf}
+		if _, dup := a.byKey[e.key]; dup {
+			return nil, fmt.Errorf("read %s: key %q appears twice", path, e.key)
+		}
+		e.header, e.err = readEntryHeader(zf, st.Size())
+		a.entries = append(a.entries, e)
+		a.byKey[e.key] = e
+	}
+	return a, nil
+}
+
+func (a *archive) Close() error { return a.file.Close() }
+
+// keys lists the archive's keys in file order.
+func (a *archive) keys() []string {
+	k := make([]string, len(a.entries))
+	for i, e := range a.entries {
+		k[i] = e.key
+	}
+	return k
+}
+
+// safeZipReader is zip.NewReader that turns a decoder panic into an error.
+func safeZipReader(r io.ReaderAt, size int64) (zr *zip.Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			zr, err = nil, fmt.Errorf("zip decoder failed: %v", p)
+		}
+	}()
+	return zip.NewReader(r, size)
+}
+
+// readEntryHeader checks the zip entry's sizes for plausibility and reads its
+// .npy header, then checks that the data the header announces fits in the
+// entry, so that decoding never allocates more than the file could hold.
+func readEntryHeader(zf *zip.File, fileSize int64) (h npyHeader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("zip entry decoder failed: %v", p)
+		}
+	}()
+	comp, uncomp := zf.CompressedSize64, zf.UncompressedSize64
+	if comp > uint64(fileSize) {
+		return h, fmt.Errorf("zip entry claims %d compressed bytes in a %d-byte file (truncated?)", comp, fileSize)
+	}
+	switch zf.Method {
+	case zip.Store:
+		if uncomp != comp {
+			return h, fmt.Errorf("stored zip entry with %d bytes claims %d", comp, uncomp)
+		}
+	case zip.Deflate:
+		if uncomp > maxDeflateRatio*comp+1024 {
+			return h, fmt.Errorf("zip entry claims %d bytes from %d compressed: impossible for DEFLATE", uncomp, comp)
+		}
+	default:
+		return h, fmt.Errorf("zip compression method %d not supported (want stored or deflated)", zf.Method)
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return h, err
+	}
+	defer rc.Close()
+	h, err = readNpyHeader(rc)
+	if err != nil {
+		return h, err
+	}
+	if h.dtype.kind == 'O' || !h.dtype.supported() {
+		return h, nil // the caller decides; the data are never read
+	}
+	n, _ := elements(h.shape) // bounded by parseHeaderDict
+	if need, have := n*int64(h.dtype.size), int64(uncomp)-h.dataOffset; need > have {
+		return h, fmt.Errorf("header says %s %s (%d bytes of data) but the entry holds %d: truncated or corrupt",
+			h.dtype.name(), shapeString(h.shape), need, max(have, 0))
+	}
+	return h, nil
+}
+
+// decoded is one array read from an archive, flat and in row-major order.
+// Exactly one of the slices is set, by dtype kind: f32 or f64 for floats,
+// c64 or c128 for complex, i64 for every integer type, b for bool.
+type decoded struct {
+	key   string
+	dtype dtype
+	shape []int
+	f32   []float32
+	f64   []float64
+	c64   []complex64
+	c128  []complex128
+	i64   []int64
+	b     []bool
+}
+
+// len is the element count.
+func (d *decoded) len() int {
+	switch {
+	case d.f32 != nil:
+		return len(d.f32)
+	case d.f64 != nil:
+		return len(d.f64)
+	case d.c64 != nil:
+		return len(d.c64)
+	case d.c128 != nil:
+		return len(d.c128)
+	case d.i64 != nil:
+		return len(d.i64)
+	}
+	return len(d.b)
+}
+
+// value is the flat slice as an Entry holds it.
+func (d *decoded) value() any {
+	switch {
+	case d.f32 != nil:
+		return d.f32
+	case d.f64 != nil:
+		return d.f64
+	case d.c64 != nil:
+		return d.c64
+	case d.c128 != nil:
+		return d.c128
+	case d.i64 != nil:
+		return d.i64
+	}
+	return d.b
+}
+
+// read decodes one entry's data with npyio. The header was checked by
+// readEntryHeader; object ('|O') entries are refused here, so npyio never
+// sees a pickle.
+func (a *archive) read(e *npyEntry) (out *decoded, err error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	t := e.header.dtype
+	if t.kind == 'O' {
+		return nil, fmt.Errorf("dtype object ('|O': pickled Python objects); pickles are never loaded")
+	}
+	if !t.supported() {
+		if e.header.descr != "" {
+			return nil, fmt.Errorf("structured dtype %s not supported", e.header.descr)
+		}
+		return nil, fmt.Errorf("dtype %s not supported", t.name())
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("npy decoder failed: %v", p)
+		}
+	}()
+	rc, err := e.zf.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 1<<16)
+	if _, err := io.CopyN(io.Discard, br, e.header.dataOffset); err != nil {
+		return nil, fmt.Errorf("truncated entry: %w", err)
+	}
+	// npyio parses a header we write from the checked values, so its parser
+	// only ever sees well-formed input; the data bytes follow unchanged.
+	var hdr bytes.Buffer
+	fmt.Fprintf(&hdr, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }\n", t, pyShape(e.header.shape))
+	var pre [10]byte
+	copy(pre[:], npyMagic[:])
+	pre[6], pre[7] = 1, 0
+	pre[8], pre[9] = byte(hdr.Len()), byte(hdr.Len()>>8)
+	rr, err := npy.NewReader(io.MultiReader(bytes.NewReader(pre[:]), &hdr, br))
+	if err != nil {
+		return nil, err
+	}
+	n64, _ := elements(e.header.shape)
+	n := int(n64)
+	out = &decoded{key: e.key, dtype: t, shape: append([]int{}, e.header.shape...)}
+	switch t.kind {
+	case 'f':
+		if t.size == 4 {
+			out.f32, err = readFlat[float32](rr, n)
+		} else {
+			out.f64, err = readFlat[float64](rr, n)
+		}
+	case 'c':
+		if t.size == 8 {
+			out.c64, err = readFlat[complex64](rr, n)
+		} else {
+			out.c128, err = readFlat[complex128](rr, n)
+		}
+	case 'b':
+		out.b, err = readFlat[bool](rr, n)
+	case 'i':
+		switch t.size {
+		case 1:
+			out.i64, err = readInts[int8](rr, n)
+		case 2:
+			out.i64, err = readInts[int16](rr, n)
+		case 4:
+			out.i64, err = readInts[int32](rr, n)
+		default:
+			out.i64, err = readFlat[int64](rr, n)
+		}
+	case 'u':
+		switch t.size {
+		case 1:
+			out.i64, err = readInts[uint8](rr, n)
+		case 2:
+			out.i64, err = readInts[uint16](rr, n)
+		case 4:
+			out.i64, err = readInts[uint32](rr, n)
+		default:
+			var u []uint64
+			u, err = readFlat[uint64](rr, n)
+			if err == nil {
+				out.i64 = make([]int64, n)
+				for i, v := range u {
+					if v > math.MaxInt64 {
+						return nil, fmt.Errorf("uint64 value %d at flat index %d does not fit int64", v, i)
+					}
+					out.i64[i] = int64(v)
+				}
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s %s: %w", t.name(), shapeString(e.header.shape), err)
+	}
+	// Reading to the end makes archive/zip verify the entry's CRC-32.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, fmt.Errorf("corrupt entry: %w", err)
+	}
+	if e.header.fortran && len(out.shape) > 1 {
+		switch {
+		case out.f32 != nil:
+			out.f32 = fortranToC(out.f32, out.shape)
+		case out.f64 != nil:
+			out.f64 = fortranToC(out.f64, out.shape)
+		case out.c64 != nil:
+			out.c64 = fortranToC(out.c64, out.shape)
+		case out.c128 != nil:
+			out.c128 = fortranToC(out.c128, out.shape)
+		case out.i64 != nil:
+			out.i64 = fortranToC(out.i64, out.shape)
+		case out.b != nil:
+			out.b = fortranToC(out.b, out.shape)
+		}
+	}
+	return out, nil
+}
+
+// readFlat reads n elements of exactly type T (npyio insists on the on-disk type).
+func readFlat[T any](rr *npy.Reader, n int) ([]T, error) {
+	dst := make([]T, n)
+	if n == 0 {
+		return dst, nil
+	}
+	if err := rr.Read(&dst); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
+// readInts reads n integers of type T and widens them to int64.
+func readInts[T int8 | int16 | int32 | uint8 | uint16 | uint32](rr *npy.Reader, n int) ([]int64, error) {
+	v, err := readFlat[T](rr, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, n)
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out, nil
+}
+
+// fortranToC reorders a column-major (Fortran) array of the given shape to
+// row-major order.
+func fortranToC[T any](src []T, shape []int) []T {
+	dst := make([]T, len(src))
+	if len(src) == 0 {
+		return dst
+	}
+	rank := len(shape)
+	fstride := make([]int, rank) // Fortran strides: the first axis varies fastest
+	s := 1
+	for k := range rank {
+		fstride[k] = s
+		s *= shape[k]
+	}
+	idx := make([]int, rank)
+	off := 0 // Fortran offset of the row-major multi-index idx
+	for i := range dst {
+		dst[i] = src[off]
+		for k := rank - 1; k >= 0; k-- {
+			idx[k]++
+			off += fstride[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			off -= idx[k] * fstride[k]
+			idx[k] = 0
+		}
+	}
+	return dst
+}
+
+// shapeString writes a shape as numpy prints it: (516, 128, 128), (1087,), ().
+func shapeString(shape []int) string { return pyShape(shape) }
+
+func pyShape(shape []int) string {
+	switch len(shape) {
+	case 0:
+		return "()"
+	case 1:
+		return fmt.Sprintf("(%d,)", shape[0])
+	}
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = fmt.Sprint(d)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// ReadArrays reads every array of an NPZ file into flat row-major Entries,
+// keyed by name (without ".npy"). Fortran-ordered arrays are reordered.
+// Entries of dtype object ('|O', pickled Python objects such as numpy's
+// "_metadata") are skipped without being unpickled; any other dtype it cannot
+// read (strings, structured, float16) is an error naming the key.
+//
+// It is the generic reader for files that are not scans (reconstructions:
+// "object", "probe", ...); scans go through Load.
+func ReadArrays(path string) (map[string]Entry, error) {
+	a, err := openArchive(path)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	out := make(map[string]Entry, len(a.entries))
+	for _, e := range a.entries {
+		if e.err == nil && e.header.dtype.kind == 'O' {
+			continue
+		}
+		d, err := a.read(e)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: key %q: %w", path, e.key, err)
+		}
+		out[e.key] = Entry{Name: e.key, Shape: d.shape, Value: d.value(), Dtype: d.dtype.String()}
+	}
+	return out, nil
+}
+
+// WriteArrays writes entries to an NPZ file that numpy's np.load reads (each
+// entry as "<Name>.npy", deflated, C order), atomically: the arrays go to a
+// temporary file in the same directory, which is synced and then renamed over
+// path. On any error path is untouched and no temporary file remains.
+//
+// Value must be one of the types listed at Entry, with len(Value) equal to the
+// product of Shape; a zero-length axis is allowed only in a 1-D array.
+func WriteArrays(path string, entries []Entry) error {
+	seen := map[string]bool{}
+	views := make([]any, len(entries))
+	for i, e := range entries {
+		if e.Name == "" || strings.ContainsAny(e.Name, "/\\") {
+			return fmt.Errorf("write %s: entry %d: bad name %q", path, i, e.Name)
+		}
+		if seen[e.Name] {
+			return fmt.Errorf("write %s: key %q given twice", path, e.Name)
+		}
+		seen[e.Name] = true
+		v, err := nestedView(e)
+		if err != nil {
+			return fmt.Errorf("write %s: key %q: %w", path, e.Name, err)
+		}
+		views[i] = v
+	}
+	return writeAtomic(path, func(w io.Writer) error {
+		zw := zip.NewWriter(w)
+		// BestSpeed: float data barely compress better at higher levels, and
+		// writing a dataset should not take longer than simulating it.
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		for i, e := range entries {
+			fw, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name + ".npy", Method: zip.Deflate})
+			if err != nil {
+				return fmt.Errorf("key %q: %w", e.Name, err)
+			}
+			bw := bufio.NewWriterSize(fw, 1<<16)
+			if err := npy.Write(bw, views[i]); err != nil {
+				return fmt.Errorf("key %q: %w", e.Name, err)
+			}
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("key %q: %w", e.Name, err)
+			}
+		}
+		return zw.Close()
+	})
+}
+
+// nestedView checks an Entry and returns its value as npyio writes N-D arrays:
+// nested slices, here views into the flat Value (no copy), or a scalar.
+func nestedView(e Entry) (any, error) {
+	rv := reflect.ValueOf(e.Value)
+	switch e.Value.(type) {
+	case []float32, []float64, []complex64, []complex128, []int64, []bool:
+	default:
+		return nil, fmt.Errorf("value of type %T, want []float32, []float64, []complex64, []complex128, []int64 or []bool", e.Value)
+	}
+	n, err := elements(e.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if int64(rv.Len()) != n {
+		return nil, fmt.Errorf("%d values for shape %s (%d elements)", rv.Len(), shapeString(e.Shape), n)
+	}
+	if len(e.Shape) == 0 {
+		return rv.Index(0).Interface(), nil
+	}
+	if n == 0 && len(e.Shape) > 1 {
+		return nil, fmt.Errorf("shape %s: zero-length axes are supported only in 1-D arrays", shapeString(e.Shape))
+	}
+	return nest(rv, e.Shape).Interface(), nil
+}
+
+// nest builds [][]...T views of shape over the flat slice rv.
+func nest(rv reflect.Value, shape []int) reflect.Value {
+	if len(shape) == 1 {
+		return rv
+	}
+	step := rv.Len() / shape[0]
+	t := rv.Type()
+	for range len(shape) - 1 {
+		t = reflect.SliceOf(t)
+	}
+	out := reflect.MakeSlice(t, shape[0], shape[0])
+	for i := range shape[0] {
+		out.Index(i).Set(nest(rv.Slice3(i*step, (i+1)*step, (i+1)*step), shape[1:]))
+	}
+	return out
+}
+
+// writeAtomic writes path through write, atomically (see WriteArrays).
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("write %s: exists and is not a regular file", path)
+		}
+		mode = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, closed := f.Name(), false
+	defer func() {
+		if err != nil {
+			if !closed {
+				f.Close()
+			}
+			os.Remove(tmp)
+			err = fmt.Errorf("write %s: %w", path, err)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	closed = true
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// Make the rename itself durable; not every filesystem allows syncing a
+	// directory, and the data are already safe, so a failure here is ignored.
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+

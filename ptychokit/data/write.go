@@ -1,0 +1,49 @@
+package data
+
+import "fmt"
+
+// Write writes d as a canonical NPZ file (see the package documentation for
+// the keys), atomically: nothing half-written is ever left at path, and on
+// error an existing file there is untouched. d must pass Validate; Warnings
+// and Path are not written. Keys present in d are written with their
+// canonical dtypes: diffraction float32 (n, N, N), probeGuess and objectGuess
+// complex64, coordinates float64, scan_index int64, Y complex64 (n, N, N).
+func Write(path string, d *Dataset) error {
+	for _, is := range d.checks("write "+path, [numRules]bool{}) {
+		if !is.warn {
+			return is.err
+		}
+	}
+	var entries []Entry
+	add := func(name string, v any, shape ...int) {
+		entries = append(entries, Entry{Name: name, Value: v, Shape: shape})
+	}
+	N, n := d.N, d.Count
+	if d.Diffraction != nil {
+		add("diffraction", d.Diffraction, n, N, N)
+	}
+	if d.Probe != nil {
+		add("probeGuess", d.Probe.Pix, d.Probe.H, d.Probe.W)
+	}
+	if d.Object != nil {
+		add("objectGuess", d.Object.Pix, d.Object.H, d.Object.W)
+	}
+	for _, c := range []struct {
+		name string
+		v    []float64
+	}{{"xcoords", d.XCoords}, {"ycoords", d.YCoords}, {"xcoords_start", d.XCoordsStart}, {"ycoords_start", d.YCoordsStart}} {
+		if c.v != nil {
+			add(c.name, c.v, len(c.v))
+		}
+	}
+	if d.ScanIndex != nil {
+		add("scan_index", d.ScanIndex, len(d.ScanIndex))
+	}
+	if d.Y != nil {
+		add("Y", d.Y, n, N, N)
+	}
+	if len(entries) == 0 {
+		return fmt.Errorf("write %s: the dataset is empty", path)
+	}
+	return WriteArrays(path, entries)
+}
