@@ -8,8 +8,8 @@ import (
 )
 
 // corner is one of the four bilinear neighbours of a sampling grid: where to
-// gather (indices [B, n, m, rank]) and with which weight ([B, n, m]: the
-// bilinear weight times 1 inside the image, 0 outside).
+// gather (indices [B·n·m, 1] into the flattened image or image stack) and with
+// which weight ([B, n, m]: the bilinear weight times 1 inside the image, 0 outside).
 type corner struct {
 	indices, weight *Node
 }
@@ -49,18 +49,18 @@ func bilinearCorners(offY, offX *Node, h, w, n, m int, batched bool) []corner {
 	var corners []corner
 	for ky := 0; ky < 2; ky++ {
 		for kx := 0; kx < 2; kx++ {
-			rows := BroadcastToDims(ExpandAxes(ay.idx[ky], 2), b, n, m)
-			cols := BroadcastToDims(ExpandAxes(ax.idx[kx], 1), b, n, m)
-			parts := []*Node{ExpandAxes(rows, 3), ExpandAxes(cols, 3)}
+			// Linear indices into the flattened image (stack): GoMLX v0.26.0's
+			// Gather shape check rejects index tensors of rank > operand rank + 1.
+			rows := ExpandAxes(MulScalar(ay.idx[ky], w), 2) // [B, n, 1]
+			cols := ExpandAxes(ax.idx[kx], 1)               // [B, 1, m]
+			linear := Add(BroadcastToDims(rows, b, n, m), BroadcastToDims(cols, b, n, m))
 			if batched {
-				batch := Iota(g, shapesInt32(b, n, m, 1), 0)
-				parts = append([]*Node{batch}, parts...)
+				linear = Add(linear, MulScalar(Iota(g, shapesInt32(b, n, m), 0), h*w))
 			}
-			indices := Concatenate(parts, 3)
 			valid := Mul(ExpandAxes(ay.valid[ky], 2), ExpandAxes(ax.valid[kx], 1)) // [B, n, m]
 			wgt := Mul(ay.weight[ky], ax.weight[kx])                               // [B]
 			weight := Mul(valid, BroadcastToDims(Reshape(wgt, b, 1, 1), b, n, m))
-			corners = append(corners, corner{indices: indices, weight: weight})
+			corners = append(corners, corner{indices: Reshape(linear, b*n*m, 1), weight: weight})
 		}
 	}
 	return corners
@@ -71,9 +71,12 @@ func bilinearCorners(offY, offX *Node, h, w, n, m int, batched bool) []corner {
 func sampleBilinear(img Field, offY, offX *Node, n, m int, batched bool) Field {
 	dims := img.Dims()
 	h, w := dims[len(dims)-2], dims[len(dims)-1]
+	b := offY.Shape().Size()
+	flat := img.Reshape(img.Re.Shape().Size())
+	gather := func(x, indices *Node) *Node { return Reshape(Gather(x, indices), b, n, m) }
 	var out Field
 	for k, c := range bilinearCorners(offY, offX, h, w, n, m, batched) {
-		term := Field{Re: Mul(Gather(img.Re, c.indices), c.weight), Im: Mul(Gather(img.Im, c.indices), c.weight)}
+		term := Field{Re: Mul(gather(flat.Re, c.indices), c.weight), Im: Mul(gather(flat.Im, c.indices), c.weight)}
 		if k == 0 {
 			out = term
 		} else {
@@ -90,13 +93,14 @@ func scatterBilinear(values Field, offY, offX *Node, h, w int) Field {
 	dims := values.Dims()
 	n, m := dims[1], dims[2]
 	g := values.Re.Graph()
-	canvas := Zeros(g, shapesOf(values.Re.DType(), h, w))
+	b := dims[0]
+	canvas := Zeros(g, shapesOf(values.Re.DType(), h*w))
 	re, im := canvas, canvas
 	for _, c := range bilinearCorners(offY, offX, h, w, n, m, false) {
-		re = ScatterSum(re, c.indices, Mul(values.Re, c.weight), false, false)
-		im = ScatterSum(im, c.indices, Mul(values.Im, c.weight), false, false)
+		re = ScatterSum(re, c.indices, Reshape(Mul(values.Re, c.weight), b*n*m), false, false)
+		im = ScatterSum(im, c.indices, Reshape(Mul(values.Im, c.weight), b*n*m), false, false)
 	}
-	return Field{Re: re, Im: im}
+	return Field{Re: Reshape(re, h, w), Im: Reshape(im, h, w)}
 }
 
 // Translate shifts the content of every [N, N] image of f [..., N, N] by
