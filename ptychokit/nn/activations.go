@@ -1,0 +1,27 @@
+package nn
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// ReLU is max(x, 0). Its gradient is 1 where x > 0 and 0 elsewhere (at 0 too,
+// unlike GoMLX's Relu, whose gradient at 0 is 1).
+func ReLU(x *graph.Node) *graph.Node {
+	return withGradient([]*graph.Node{x},
+		func(in []*graph.Node) *graph.Node {
+			return graph.Max(in[0], graph.ScalarZero(x.Graph(), x.DType()))
+		},
+		func(_ []*graph.Node, y, v *graph.Node) []*graph.Node {
+			active := graph.GreaterThan(y, graph.ScalarZero(x.Graph(), x.DType()))
+			return []*graph.Node{graph.Where(active, v, graph.ScalarZero(x.Graph(), x.DType()))}
+		})
+}
+
+// Sigmoid is the logistic function 1/(1+exp(-x)).
+func Sigmoid(x *graph.Node) *graph.Node { return graph.Logistic(x) }
+
+// Tanh is the hyperbolic tangent.
+func Tanh(x *graph.Node) *graph.Node { return graph.Tanh(x) }
+
+// SiLU (swish) is x·sigmoid(x).
+func SiLU(x *graph.Node) *graph.Node { return graph.Mul(x, graph.Logistic(x)) }

@@ -1,0 +1,52 @@
+package nn
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// withGradient returns forward(hooked), where hooked[i] is inputs[i] seen
+// through an identity, and makes reverse-mode differentiation use
+// gradient(hooked, output, v) for the gradients with respect to inputs
+// instead of differentiating forward's ops.
+//
+// GoMLX lets a custom gradient be attached only to an identity of one node
+// (graph.IdentityWithCustomGradient). Here the output's identity records the
+// incoming gradient v and the inputs' identities return what gradient
+// computes from it. Autodiff still builds forward's own gradient nodes on the
+// way from the output to the inputs, but nothing consumes them, so no backend
+// runs them (SimpleGo executes only nodes the outputs depend on; XLA removes
+// dead code). Every op in forward must therefore have a gradient that can at
+// least be built on the backend (Gather, DotGeneral, Reshape, Concatenate,
+// Max… do; Slice does not on SimpleGo, since its gradient needs Pad).
+//
+// gradient receives the hooked inputs, not the originals, so that the
+// originals keep a single consumer and the identities cost no copy.
+func withGradient(inputs []*graph.Node, forward func(hooked []*graph.Node) *graph.Node,
+	gradient func(hooked []*graph.Node, output, v *graph.Node) []*graph.Node) *graph.Node {
+	var (
+		output   *graph.Node
+		incoming *graph.Node   // gradient arriving at output, set first in the backward pass
+		grads    []*graph.Node // computed once per backward pass, on first request
+	)
+	hooked := make([]*graph.Node, len(inputs))
+	for i, in := range inputs {
+		hooked[i] = graph.IdentityWithCustomGradient(in, func(_, _ *graph.Node) *graph.Node {
+			if incoming == nil {
+				panic("ptychokit: nn: custom gradient reached an input before the output")
+			}
+			if grads == nil {
+				grads = gradient(hooked, output, incoming)
+				if len(grads) != len(inputs) {
+					panic("ptychokit: nn: custom gradient returned the wrong number of gradients")
+				}
+			}
+			return grads[i]
+		})
+	}
+	raw := forward(hooked)
+	output = graph.IdentityWithCustomGradient(raw, func(_, v *graph.Node) *graph.Node {
+		incoming, grads = v, nil
+		return v
+	})
+	return output
+}
