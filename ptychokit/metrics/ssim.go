@@ -62,7 +62,8 @@ func MSSSIMScales(H, W int) int {
 // 2×2 averaging between scales (an odd last row or column is dropped). When
 // the image is too small for 5 scales it uses MSSSIMScales(H, W) scales and
 // the first weights renormalised to sum to 1, so that the score stays in
-// [0, 1] and equals 1 for equal images. Negative contrast-structure terms
+// [0, 1] and equals 1 for equal images (with 5 scales the published weights
+// are used as they are). Negative contrast-structure terms
 // are clamped to 0 before raising them to a fractional power (as
 // TensorFlow's implementation does).
 func MSSSIM(x, y []float64, H, W int, dataRange float64) (float64, error) {
@@ -70,9 +71,12 @@ func MSSSIM(x, y []float64, H, W int, dataRange float64) (float64, error) {
 		return 0, err
 	}
 	scales := MSSSIMScales(H, W)
-	var total float64
-	for _, w := range MSSSIMWeights[:scales] {
-		total += w
+	total := 1.0 // the published weights as they are (they sum to 1.0001)
+	if scales < len(MSSSIMWeights) {
+		total = 0
+		for _, w := range MSSSIMWeights[:scales] {
+			total += w
+		}
 	}
 	var ws ssimWorkspace
 	result := 1.0
