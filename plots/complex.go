@@ -78,7 +78,7 @@ func imagePanel(pix []float64, region Rect, cm palette.ColorMap, title string, a
 		return panel{}, fmt.Errorf("plots: %s: %w", title, err)
 	}
 	r.Col0, r.Row0 = region.X0, region.Y0
-	return panel{plot: newImagePlot(r, title, axes), aspect: float64(region.Dy()) / float64(region.Dx())}, nil
+	return panel{plot: newImagePlot(r, title, axes), aspect: float64(region.Dy()) / float64(region.Dx()), raster: r}, nil
 }
 
 func firstNonEmpty(s ...string) string {

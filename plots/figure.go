@@ -31,6 +31,8 @@ type Figure struct {
 	// natural size
 	width, height vg.Length
 	draw          func(c draw.Canvas)
+	// grid is the layout behind draw, when there is one (for the tests).
+	grid *grid
 }
 
 // Size returns the figure's natural size in pixels at DefaultDPI.

@@ -165,8 +165,9 @@ type Raster struct {
 	// range.
 	ColorMap palette.ColorMap
 
-	// drawn is the device rectangle of the last Plot, for the tests.
-	drawn vg.Rectangle
+	// drawnDots is where the last Plot on a raster canvas put the image, in
+	// device pixels (x right, y up): xmin, ymin, xmax, ymax. The tests read it.
+	drawnDots [4]float64
 }
 
 var (
@@ -200,7 +201,9 @@ func (r *Raster) Plot(c draw.Canvas, p *plot.Plot) {
 		Min: vg.Point{X: trX(xmin), Y: trY(ymin)},
 		Max: vg.Point{X: trX(xmax), Y: trY(ymax)},
 	}
-	r.drawn = rect
+	if dpi, ok := canvasDPI(c); ok {
+		r.drawnDots = [4]float64{rect.Min.X.Dots(dpi), rect.Min.Y.Dots(dpi), rect.Max.X.Dots(dpi), rect.Max.Y.Dots(dpi)}
+	}
 	drawCrisp(c, rect, r.colored())
 }
 
@@ -231,9 +234,9 @@ const maxCrispSide = 8192
 // that the canvas' own (bilinear) scaling is nearly 1:1 and pixels keep sharp
 // edges. Smaller targets get img as it is.
 func drawCrisp(c draw.Canvas, rect vg.Rectangle, img *image.RGBA) {
-	dpi := float64(vectorDPI)
-	if d, ok := c.Canvas.(interface{ DPI() float64 }); ok {
-		dpi = d.DPI()
+	dpi, ok := canvasDPI(c)
+	if !ok {
+		dpi = vectorDPI
 	}
 	size := rect.Size()
 	tw := int(math.Round(size.X.Dots(dpi)))
@@ -243,6 +246,25 @@ func drawCrisp(c draw.Canvas, rect vg.Rectangle, img *image.RGBA) {
 		img = resampleNearest(img, tw, th)
 	}
 	c.DrawImage(rect, img)
+}
+
+// canvasDPI returns the resolution of the raster canvas under c, if it is
+// one. gonum/plot nests draw.Canvas values (padding, cropping), so it unwraps
+// them first.
+func canvasDPI(c draw.Canvas) (float64, bool) {
+	var v vg.Canvas = c.Canvas
+	for {
+		switch w := v.(type) {
+		case draw.Canvas:
+			v = w.Canvas
+		case *draw.Canvas:
+			v = w.Canvas
+		case interface{ DPI() float64 }:
+			return w.DPI(), true
+		default:
+			return 0, false
+		}
+	}
 }
 
 // resampleNearest returns src scaled to tw×th by nearest neighbour.
@@ -258,7 +280,8 @@ func resampleNearest(src *image.RGBA, tw, th int) *image.RGBA {
 		srow := src.Pix[sy*src.Stride:]
 		drow := dst.Pix[y*dst.Stride : y*dst.Stride+4*tw]
 		for x, sx := range colOf {
-			copy(drow[4*x:4*x+4], srow[sx:sx+4])
+			d, s := drow[4*x:4*x+4:4*x+4], srow[sx:sx+4:sx+4]
+			d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
 		}
 	}
 	return dst

@@ -77,6 +77,8 @@ type panel struct {
 	// square image); 0 lets the data area fill the cell.
 	aspect float64
 	bar    *colorBar
+	// raster is the image the plot shows, if any (for the tests).
+	raster *Raster
 }
 
 // grid lays out rows of panels under an optional title. Every row has the
@@ -101,7 +103,7 @@ const (
 // figure returns the grid as a Figure of its natural size.
 func (g *grid) figure() *Figure {
 	w, h := g.naturalSize()
-	return &Figure{width: w, height: h, draw: g.draw}
+	return &Figure{width: w, height: h, draw: g.draw, grid: g}
 }
 
 // decorations returns how much wider and taller than its data area the plot
