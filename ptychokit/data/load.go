@@ -433,6 +433,7 @@ func (l *loader) complexArray(key string, r rule, e *npyEntry, rank int) ([]comp
 	for i, v := range d.c128 {
 		out[i] = complex64(v)
 	}
+	l.warn(r, key, "complex128 stored as complex64")
 	return out, shape
 }
 

@@ -68,6 +68,9 @@ func openArchive(path string) (a *archive, err error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("read %s: is a directory, not an NPZ file", path)
 	}
+	if st.Size() == 0 {
+		return nil, fmt.Errorf("read %s: empty file, not an NPZ", path)
+	}
 	zr, err := safeZipReader(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("read %s: not a readable NPZ (zip) file: %w", path, err)
@@ -430,7 +433,7 @@ func ReadArrays(path string) (map[string]Entry, error) {
 // path. On any error path is untouched and no temporary file remains.
 //
 // Value must be one of the types listed at Entry, with len(Value) equal to the
-// product of Shape; a zero-length axis is allowed only in a 1-D array.
+// product of Shape; empty arrays (a zero-length axis) are refused.
 func WriteArrays(path string, entries []Entry) error {
 	seen := map[string]bool{}
 	views := make([]any, len(entries))
@@ -491,8 +494,9 @@ func nestedView(e Entry) (any, error) {
 	if len(e.Shape) == 0 {
 		return rv.Index(0).Interface(), nil
 	}
-	if n == 0 && len(e.Shape) > 1 {
-		return nil, fmt.Errorf("shape %s: zero-length axes are supported only in 1-D arrays", shapeString(e.Shape))
+	if n == 0 {
+		// npyio's writer cannot express an empty array's shape.
+		return nil, fmt.Errorf("shape %s: empty arrays are not supported", shapeString(e.Shape))
 	}
 	return nest(rv, e.Shape).Interface(), nil
 }
@@ -566,4 +570,3 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
-
