@@ -12,6 +12,8 @@
 //     image/svg+xml output, or text/html holding an <svg> or an <img> (GoNB
 //     sends SVG as HTML, and a live curve as an updatable image).
 //   - Failure is an "error" output, or a stderr stream that shows a Go panic,
-//     a fatal runtime error or a GoNB error (see StderrFailures). Other stderr
-//     (library logging) is allowed.
+//     a fatal runtime error, a non-zero exit or a GoNB error (see
+//     StderrFailures). Other stderr (library logging) is allowed. GoNB reports
+//     a cell whose program panics or exits non-zero only on stderr, with no
+//     error output, so nbconvert alone would pass it.
 package nbcheck

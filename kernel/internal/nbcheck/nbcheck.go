@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"regexp"
 	"strings"
 	"time"
@@ -164,6 +165,34 @@ var StderrFailures = []*regexp.Regexp{
 	regexp.MustCompile(`(?m)^fatal error: `),
 	regexp.MustCompile(`(?m)^goroutine \d+ \[[a-z ]+\]:$`),
 	regexp.MustCompile(`GoNB Error:`),
+	regexp.MustCompile(`(?m)^exit status [1-9][0-9]*$`),
+}
+
+// gonbCompileError matches one compiler message in GoNB's HTML error report:
+// the cell line, then the message after the main.go location.
+var gonbCompileError = regexp.MustCompile(`class="gonb-cell-line-info">([^<]*)</span>\s*<span class="gonb-err-location">[^<]*</span>\s*([^\n<]*)`)
+
+// compilerMessages returns up to three compiler messages ("Cell[2]: Line 2:
+// undefined: x") from GoNB's HTML error reports among outputs.
+func compilerMessages(outputs []Output) []string {
+	var msgs []string
+	for _, o := range outputs {
+		raw, ok := o.Data["text/html"]
+		if !ok {
+			continue
+		}
+		var h MultiString
+		if json.Unmarshal(raw, &h) != nil {
+			continue
+		}
+		for _, m := range gonbCompileError.FindAllStringSubmatch(string(h), 3-len(msgs)) {
+			msgs = append(msgs, html.UnescapeString(strings.TrimSpace(m[1])+": "+strings.TrimSpace(m[2])))
+		}
+		if len(msgs) >= 3 {
+			break
+		}
+	}
+	return msgs
 }
 
 // CheckExecuted returns an error for the first executed cell that failed, did
@@ -180,7 +209,11 @@ func CheckExecuted(nb *Notebook) error {
 		for _, o := range c.Outputs {
 			switch {
 			case o.OutputType == "error":
-				return cellError(i, c, "error: %s", firstLine(o.EName+": "+o.EValue))
+				reason := "error: " + firstLine(o.EName+": "+o.EValue)
+				if msgs := compilerMessages(c.Outputs); len(msgs) > 0 {
+					reason += ": " + strings.Join(msgs, "; ")
+				}
+				return cellError(i, c, "%s", reason)
 			case o.OutputType == "stream" && o.Name == "stderr":
 				for _, re := range StderrFailures {
 					if loc := re.FindStringIndex(string(o.Text)); loc != nil {
@@ -205,9 +238,9 @@ func hasImage(outputs []Output) bool {
 			return true
 		}
 		if raw, ok := o.Data["text/html"]; ok {
-			var html MultiString
-			if json.Unmarshal(raw, &html) == nil {
-				h := strings.ToLower(string(html))
+			var page MultiString
+			if json.Unmarshal(raw, &page) == nil {
+				h := strings.ToLower(string(page))
 				if strings.Contains(h, "<svg") || strings.Contains(h, "<img") {
 					return true
 				}

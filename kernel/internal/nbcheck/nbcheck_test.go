@@ -27,16 +27,18 @@ func ran(source string, tags []string, outputs ...string) string {
 }
 
 const (
-	pngOut    = `{"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo="}}`
-	svgHTML   = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": ["<div><SVG width=\"1\">", "</svg></div>"]}}`
-	imgHTML   = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<img src=\"data:image/png;base64,xx\">"}}`
-	tableHTML = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<table></table>", "text/plain": "k"}}`
-	stdout    = `{"output_type": "stream", "name": "stdout", "text": ["panic: printed on stdout is fine\n"]}`
-	logStderr = `{"output_type": "stream", "name": "stderr", "text": "I1128 17:50:36 loading dataset\nW1128 slow\n"}`
-	panicOut  = `{"output_type": "stream", "name": "stderr", "text": ["some log\n", "panic: ptychokit: shape mismatch\n", "\n", "goroutine 1 [running]:\n"]}`
-	fatalOut  = `{"output_type": "stream", "name": "stderr", "text": "fatal error: all goroutines are asleep - deadlock!\n"}`
-	gonbErr   = `{"output_type": "stream", "name": "stderr", "text": "GoNB Error:\nfailed to run\n"}`
-	errorOut  = `{"output_type": "error", "ename": "ERROR", "evalue": "failed to run \"go build\"\nmore", "traceback": []}`
+	pngOut      = `{"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo="}}`
+	svgHTML     = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": ["<div><SVG width=\"1\">", "</svg></div>"]}}`
+	imgHTML     = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<img src=\"data:image/png;base64,xx\">"}}`
+	tableHTML   = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<table></table>", "text/plain": "k"}}`
+	stdout      = `{"output_type": "stream", "name": "stdout", "text": ["panic: printed on stdout is fine\n"]}`
+	logStderr   = `{"output_type": "stream", "name": "stderr", "text": "I1128 17:50:36 loading dataset\nW1128 slow\n"}`
+	panicOut    = `{"output_type": "stream", "name": "stderr", "text": ["some log\n", "panic: ptychokit: shape mismatch\n", "\n", "goroutine 1 [running]:\n"]}`
+	fatalOut    = `{"output_type": "stream", "name": "stderr", "text": "fatal error: all goroutines are asleep - deadlock!\n"}`
+	gonbErr     = `{"output_type": "stream", "name": "stderr", "text": "GoNB Error:\nfailed to run\n"}`
+	exitOut     = `{"output_type": "stream", "name": "stderr", "text": ["2026/11/28 cannot open x.npz\n", "exit status 1\n"]}`
+	compileHTML = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": ["<style>.x{}</style>\n", "<span class=\"gonb-cell-line-info\">Cell[2]: Line 2</span>\n", "<span class=\"gonb-err-location\">./main.go:10:6: </span> undefined: undefinedThing\n", "<div class=\"gonb-err-context\">x := undefinedThing + 1</div>"]}}`
+	errorOut    = `{"output_type": "error", "ename": "ERROR", "evalue": "failed to run \"go build\"\nmore", "traceback": []}`
 )
 
 func TestCheckExecuted(t *testing.T) {
@@ -55,6 +57,9 @@ func TestCheckExecuted(t *testing.T) {
 			`cell 2 (table()): tagged "figure" but produced no image`},
 		{"error output", notebook(ran("x := 1", nil), ran("build()", nil, errorOut)),
 			`cell 2 (build()): error: ERROR: failed to run "go build"`},
+		{"compile error names the line", notebook(ran("x := undefinedThing", nil, compileHTML, errorOut)),
+			`error: ERROR: failed to run "go build": Cell[2]: Line 2: undefined: undefinedThing`},
+		{"exit status on stderr", notebook(ran("log.Fatal()", nil, exitOut)), "stderr: exit status 1"},
 		{"panic on stderr", notebook(ran("run()", nil, panicOut)), "cell 1 (run()): stderr: panic: ptychokit: shape mismatch"},
 		{"fatal error on stderr", notebook(ran("run()", nil, fatalOut)), "stderr: fatal error: all goroutines are asleep"},
 		{"GoNB error on stderr", notebook(ran("run()", nil, gonbErr)), "stderr: GoNB Error:"},
