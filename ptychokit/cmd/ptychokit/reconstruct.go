@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ptychokit/ptychokit/plots"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/solvers"
+)
+
+func init() {
+	register("reconstruct", "reconstruct an object and probe with an iterative solver (ePIE, rPIE, LSQ-ML)", runReconstruct)
+}
+
+// Names of the files reconstruct writes in --output_dir.
+const (
+	reconstructionFile = "reconstruction.npz"
+	historyFile        = "history.csv"
+	objectPNG          = "object.png"
+	probePNG           = "probe.png"
+	costPNG            = "cost.png"
+	summaryFile        = "summary.json"
+)
+
+func runReconstruct(args []string) error {
+	fs := newFlags("reconstruct", "--data SCAN.npz --output_dir DIR [flags]", `
+Reconstructs the object (and, unless --probe_refine=false, the probe) from a
+scan's diffraction amplitudes with an iterative solver, starting from the
+scan's probeGuess and a flat object:
+
+  epie   extended PIE: steps α, β (default 1) on mini-batches of positions
+  rpie   regularised PIE: α, β weigh the regularisation (default 0.1)
+  lsqml  least-squares maximum likelihood: exact step lengths per mini-batch,
+         Gaussian (amplitude) or Poisson (counts) noise model (--noise)
+
+Each iteration visits every scan position once, in shuffled mini-batches of at
+most --batch_size positions computed together as one compiled graph. The cost
+printed after each iteration is the misfit to the data divided by the data's
+total energy (0 = perfect fit). The probe is first scaled to the data's mean
+pattern energy (--normalize_probe), which also absorbs a probe given for the
+un-normalised FFT.
+
+Writes to --output_dir: reconstruction.npz (object, probe, xcoords, ycoords —
+the layout of 'ptychokit infer'), object.png (amplitude and phase over the
+scanned region), probe.png, cost.png, history.csv (iteration,cost,seconds)
+and summary.json.
+
+For a two-half resolution estimate, reconstruct --subset even and --subset odd
+into two folders and compare them with 'ptychokit eval --two_half'.
+
+Example:
+  ptychokit reconstruct --algo rpie --data ../shared/datasets/siemens_star_tike.npz \
+      --iterations 30 --output_dir out/star`)
+	algo := fs.String("algo", "rpie", "solver: "+strings.Join(solvers.Names(), " | "))
+	dataPath := fs.String("data", "", "scan NPZ with diffraction, probeGuess, xcoords, ycoords (required)")
+	iterations := fs.Int("iterations", 30, "passes over all scan positions")
+	outputDir := fs.String("output_dir", "", "folder for the outputs, created if missing (required)")
+	dev := fs.String("device", solverDefaultDevice(), "compute device: "+strings.Join(device.Names, " | "))
+	batchSize := fs.Int("batch_size", solvers.DefaultBatchSize, "most scan positions updated together")
+	seed := fs.Int64("seed", 1, "seed of the shuffle of positions into batches")
+	alpha := fs.Float64("alpha", 0, "object step α (0 = the algorithm's default; see above)")
+	beta := fs.Float64("beta", 0, "probe step β (0 = the algorithm's default)")
+	noise := fs.String("noise", string(solvers.Gaussian), "lsqml noise model: gaussian | poisson")
+	probeRefine := fs.Bool("probe_refine", true, "refine the probe as well as the object")
+	probeStart := fs.Int("probe_start", 1, "first iteration (from 0) that updates the probe")
+	normalizeProbe := fs.Bool("normalize_probe", true, "scale the starting probe to the data's mean pattern energy")
+	integer := fs.Bool("integer_positions", false, "round positions to whole pixels (default: sub-pixel)")
+	subset := fs.String("subset", "all", "scan points to use: all | even | odd (halves for a two-half FRC)")
+	intensity := fs.Bool("intensity", false, "the file's diffraction holds intensities: take their square root")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *dataPath == "":
+		return fmt.Errorf("--data is required")
+	case *outputDir == "":
+		return fmt.Errorf("--output_dir is required")
+	case *iterations < 1:
+		return fmt.Errorf("--iterations %d: want ≥ 1", *iterations)
+	case *batchSize < 1:
+		return fmt.Errorf("--batch_size %d: want ≥ 1", *batchSize)
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	}
+
+	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true, Intensity: *intensity})
+	if err != nil {
+		return err
+	}
+	ds, err = scanSubset(ds, *subset)
+	if err != nil {
+		return err
+	}
+	backend, err := device.New(*dev)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("device: %s\n", device.Describe(backend))
+	fmt.Printf("data: %s: %d patterns of %d×%d (subset %s)\n", *dataPath, ds.Count, ds.N, ds.N, *subset)
+	for _, w := range ds.Warnings {
+		fmt.Printf("note: %s\n", w)
+	}
+
+	opts := solvers.Options{
+		Algorithm:  *algo,
+		Iterations: *iterations,
+		BatchSize:  *batchSize,
+		Seed:       *seed,
+		Noise:      solvers.NoiseModel(*noise),
+		Backend:    backend,
+		Object:     solvers.ObjectOptions{Step: *alpha},
+		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
+			NormalizePower: *normalizeProbe},
+		Positions: solvers.PositionOptions{Integer: *integer},
+		Hooks:     []solvers.Hook{progressBar(os.Stdout, *iterations)},
+	}
+	if err := opts.Validate(); err != nil {
+		return fmt.Errorf("flags: %w", err)
+	}
+	if err := os.MkdirAll(*outputDir, 0o755); err != nil {
+		return fmt.Errorf("--output_dir: %w", err)
+	}
+	rec, err := solvers.New(ds, opts)
+	if err != nil {
+		return err
+	}
+	used := rec.Options()
+	fmt.Printf("solver: %s, %d iterations, batches of ≤ %d, α=%g β=%g, probe refine %v",
+		*algo, *iterations, used.BatchSize, used.Object.Step, used.Probe.Step, *probeRefine)
+	if *algo == "lsqml" {
+		fmt.Printf(", noise %s", used.Noise)
+	}
+	fmt.Println()
+	if err := rec.Iterate(*iterations); err != nil {
+		return err
+	}
+	res, err := rec.Result()
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Printf("note: %s\n", w)
+	}
+	if err := writeReconstruction(*outputDir, res, ds); err != nil {
+		return err
+	}
+	h := res.History
+	total := 0.0
+	for _, r := range h {
+		total += r.Seconds
+	}
+	fmt.Printf("cost %.4g → %.4g in %d iterations, %.1f s (%.2f s/iteration after the first)\n",
+		h[0].Cost, h[len(h)-1].Cost, len(h), total, secondsPerIteration(h))
+	fmt.Printf("wrote %s\n", filepath.Join(*outputDir, reconstructionFile))
+	return nil
+}
+
+// solverDefaultDevice is $PTYCHOKIT_DEVICE, else "cpu".
+func solverDefaultDevice() string {
+	if v := os.Getenv(device.EnvVar); v != "" {
+		return v
+	}
+	return "cpu"
+}
+
+// scanSubset keeps every scan point (all), or the even- or odd-numbered ones:
+// two disjoint, interleaved halves of the scan for a two-half FRC.
+func scanSubset(ds *data.Dataset, subset string) (*data.Dataset, error) {
+	var parity int
+	switch subset {
+	case "all", "":
+		return ds, nil
+	case "even":
+		parity = 0
+	case "odd":
+		parity = 1
+	default:
+		return nil, fmt.Errorf("--subset %q: want all, even or odd", subset)
+	}
+	n := ds.N
+	half := &data.Dataset{Path: ds.Path, N: n, Probe: ds.Probe, Object: ds.Object, Warnings: ds.Warnings}
+	for i := parity; i < ds.Count; i += 2 {
+		half.Diffraction = append(half.Diffraction, ds.Diffraction[i*n*n:(i+1)*n*n]...)
+		half.XCoords = append(half.XCoords, ds.XCoords[i])
+		half.YCoords = append(half.YCoords, ds.YCoords[i])
+		half.Count++
+	}
+	if half.Count == 0 {
+		return nil, fmt.Errorf("--subset %s: %s has no such scan points", subset, ds.Path)
+	}
+	return half, nil
+}
+
+// progressBar prints one line per iteration: a bar, the cost, and the time.
+func progressBar(w io.Writer, total int) solvers.Hook {
+	const width = 24
+	return func(_ *solvers.Reconstruction, it solvers.IterationRecord) error {
+		done := min(width, it.Iteration*width/max(total, 1))
+		bar := strings.Repeat("=", done) + strings.Repeat(" ", width-done)
+		fmt.Fprintf(w, "[%s] %*d/%d  cost %.4e  %.2f s\n", bar, len(fmt.Sprint(total)), it.Iteration, total, it.Cost, it.Seconds)
+		return nil
+	}
+}
+
+// secondsPerIteration is the mean wall time of the iterations after the
+// first (which includes compiling), or the first's when there is one.
+func secondsPerIteration(h []solvers.IterationRecord) float64 {
+	if len(h) == 1 {
+		return h[0].Seconds
+	}
+	s := 0.0
+	for _, r := range h[1:] {
+		s += r.Seconds
+	}
+	return s / float64(len(h)-1)
+}
+
+// writeReconstruction writes the NPZ, history.csv, summary.json and figures.
+func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) error {
+	obj, prb := res.Object, res.Probe
+	err := data.WriteArrays(filepath.Join(dir, reconstructionFile), []data.Entry{
+		{Name: "object", Shape: []int{obj.H, obj.W}, Value: obj.Pix},
+		{Name: "probe", Shape: []int{prb.H, prb.W}, Value: prb.Pix},
+		{Name: "xcoords", Shape: []int{len(res.XCoords)}, Value: res.XCoords},
+		{Name: "ycoords", Shape: []int{len(res.YCoords)}, Value: res.YCoords},
+	})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", reconstructionFile, err)
+	}
+
+	var csv bytes.Buffer
+	csv.WriteString("iteration,cost,seconds\n")
+	for _, r := range res.History {
+		fmt.Fprintf(&csv, "%d,%.8g,%.4f\n", r.Iteration, r.Cost, r.Seconds)
+	}
+	if err := writeSolverFile(filepath.Join(dir, historyFile), csv.Bytes()); err != nil {
+		return err
+	}
+
+	summary := map[string]any{
+		"algorithm":             res.Algorithm,
+		"data":                  ds.Path,
+		"patterns":              ds.Count,
+		"N":                     ds.N,
+		"iterations":            len(res.History),
+		"cost_start":            res.History[0].Cost,
+		"cost_end":              res.History[len(res.History)-1].Cost,
+		"seconds_per_iteration": secondsPerIteration(res.History),
+		"probe_scale":           res.ProbeScale,
+		"object_shape":          []int{obj.H, obj.W},
+		"warnings":              res.Warnings,
+	}
+	js, err := json.MarshalIndent(summary, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeSolverFile(filepath.Join(dir, summaryFile), append(js, '\n')); err != nil {
+		return err
+	}
+
+	region, err := plots.ScannedRegion(res.XCoords, res.YCoords, float64(ds.N)/4, obj.H, obj.W)
+	if err != nil {
+		return fmt.Errorf("%s: %w", objectPNG, err)
+	}
+	amp, phase := plots.AmpPhase(obj.Pix)
+	fig, err := plots.ComplexImage(amp, phase, obj.H, obj.W, plots.ComplexOptions{
+		Title: fmt.Sprintf("%s, %d iterations", res.Algorithm, len(res.History)), Crop: &region})
+	if err == nil {
+		err = saveSolverPNG(fig, filepath.Join(dir, objectPNG))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", objectPNG, err)
+	}
+	amp, phase = plots.AmpPhase(prb.Pix)
+	fig, err = plots.ComplexImage(amp, phase, prb.H, prb.W, plots.ComplexOptions{Title: "probe"})
+	if err == nil {
+		err = saveSolverPNG(fig, filepath.Join(dir, probePNG))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", probePNG, err)
+	}
+	costs := make([]float64, len(res.History))
+	for i, r := range res.History {
+		costs[i] = r.Cost
+	}
+	fig, err = plots.Curves([]plots.Series{{Name: res.Algorithm, Y: costs}},
+		plots.CurveOptions{Title: "cost per iteration", XLabel: "iteration", YLabel: "cost / Σd²", LogY: allCostsPositive(costs)})
+	if err == nil {
+		err = saveSolverPNG(fig, filepath.Join(dir, costPNG))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", costPNG, err)
+	}
+	return nil
+}
+
+func allCostsPositive(v []float64) bool {
+	for _, x := range v {
+		if !(x > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func saveSolverPNG(fig *plots.Figure, path string) error {
+	w, h := fig.Size()
+	return fig.SavePNG(path, w, h)
+}
+
+// writeSolverFile writes to a temporary file in the same folder and renames
+// it into place.
+func writeSolverFile(path string, content []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
