@@ -187,6 +187,14 @@ func Compare(rec, truth *data.ComplexImage, opts CompareOptions) (*Report, error
 	if len(rec.Pix) != H*W || len(truth.Pix) != H*W {
 		return nil, fmt.Errorf("metrics: compare: %d×%d images hold %d and %d pixels", H, W, len(rec.Pix), len(truth.Pix))
 	}
+	for _, img := range []struct {
+		name string
+		pix  []complex64
+	}{{"reconstruction", rec.Pix}, {"truth", truth.Pix}} {
+		if bad, first := countNonFinite(img.pix); bad > 0 {
+			return nil, fmt.Errorf("metrics: compare: %s has %d non-finite pixels (first at row %d, column %d)", img.name, bad, first/W, first%W)
+		}
+	}
 	region, err := compareRegion(H, W, opts)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: compare: %w", err)
@@ -303,29 +311,65 @@ func HalfDatasetFRC(a, b *data.ComplexImage, opts CompareOptions) (*FRCCurve, [2
 	return curve, shift, nil
 }
 
-// registerForCompare registers moving onto ref (Register with DefaultTaper).
-// A phase ramp shifts the spectrum and pulls the correlation peak (0.02
-// rad/px moved it by 0.2 px in a test), so with PlanePhase it first removes
-// a plane fitted on the unregistered images, registers, refits the plane on
-// the registered pair and registers again.
+// registerForCompare registers moving onto ref like Register with
+// DefaultTaper (coarse-to-fine search, then re-registration of moving moved
+// back by the estimate until the residual is below one search step). A
+// phase ramp shifts the spectrum and pulls the correlation peak (0.02 rad/px
+// moved it by 0.2 px in a test), so with PlanePhase every round first fits
+// the phase plane of the moved-back image against ref and removes it.
 func registerForCompare(ref, moving []complex128, h, w int, opts CompareOptions) (dy, dx float64, err error) {
-	ro := RegisterOptions{Upsample: opts.Upsample, Taper: DefaultTaper}
-	if opts.Phase != PlanePhase {
-		return Register(ref, moving, h, w, ro)
+	up := opts.Upsample
+	if up == 0 {
+		up = DefaultUpsample
 	}
-	flat := make([]complex128, len(moving))
-	aligned := ref
-	for pass := 0; pass < 2; pass++ {
-		copy(flat, moving)
-		if p, err := FitPhasePlane(flat, aligned, h, w); err == nil {
-			p.Remove(flat, h, w)
+	if up < 1 {
+		return 0, 0, fmt.Errorf("metrics: register: upsample %d must be ≥ 1", up)
+	}
+	if len(ref) != h*w || len(moving) != h*w || h < 2 || w < 2 {
+		return 0, 0, fmt.Errorf("metrics: register: got %d and %d pixels for %d×%d", len(ref), len(moving), h, w)
+	}
+	flat := append([]complex128(nil), moving...)
+	back := make([]complex128, len(moving))
+	for round := 0; round < maxTaperRounds; round++ {
+		if round == 0 {
+			copy(back, flat)
+		} else {
+			MirrorShift(back, flat, h, w, -dy, -dx)
 		}
-		if dy, dx, err = Register(ref, flat, h, w, ro); err != nil {
+		if opts.Phase == PlanePhase {
+			// The plane fitted in ref's frame has the slopes of the ramp
+			// in moving's frame; its offset is a global phase, which
+			// registration ignores.
+			if p, err := FitPhasePlane(back, ref, h, w); err == nil {
+				p.Remove(back, h, w)
+				p.Remove(flat, h, w)
+			}
+		}
+		ry, rx, err := registerOnce(ref, back, h, w, up, DefaultTaper)
+		if err != nil {
 			return 0, 0, err
 		}
-		aligned = MirrorShift(nil, ref, h, w, dy, dx)
+		dy, dx = dy+ry, dx+rx
+		if math.Abs(ry) < 1/float64(up) && math.Abs(rx) < 1/float64(up) {
+			break
+		}
 	}
 	return dy, dx, nil
+}
+
+// countNonFinite returns how many pixels have a NaN or infinite part, and
+// the index of the first.
+func countNonFinite(pix []complex64) (count, first int) {
+	first = -1
+	for i, v := range pix {
+		if cmplx.IsNaN(complex128(v)) || cmplx.IsInf(complex128(v)) {
+			if count == 0 {
+				first = i
+			}
+			count++
+		}
+	}
+	return count, first
 }
 
 func compareRegion(H, W int, opts CompareOptions) (Rect, error) {

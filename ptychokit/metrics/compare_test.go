@@ -213,6 +213,7 @@ func TestCompareErrors(t *testing.T) {
 		{"scan", a, a, CompareOptions{ScanX: []float64{1, 2}, ScanY: []float64{1}}, "y coordinates"},
 		{"phase mode", a, a, CompareOptions{Phase: PhaseMode(7)}, "phase mode"},
 		{"small for SSIM", a, a, CompareOptions{CropMargin: 5}, "window"},
+		{"NaN", nanImage(20, 20, 47), a, CompareOptions{}, "reconstruction has 1 non-finite pixels (first at row 2, column 7)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -249,4 +250,10 @@ func TestScanRegion(t *testing.T) {
 	if _, err := ScanRegion([]float64{math.NaN()}, []float64{1}, 0, 10, 10); err == nil {
 		t.Error("NaN position: want an error")
 	}
+}
+
+func nanImage(H, W, at int) *data.ComplexImage {
+	img := &data.ComplexImage{H: H, W: W, Pix: make([]complex64, H*W)}
+	img.Pix[at] = complex(float32(math.NaN()), 0)
+	return img
 }
