@@ -28,6 +28,9 @@ type ComparisonRow struct {
 	// Error, when non-nil, is drawn last on a diverging map symmetric about
 	// zero, with its own colour bar.
 	Error *Panel
+	// Unit, when set, follows the colour bars' labels, e.g. "rad". A Phase
+	// row without one gets "rad".
+	Unit string
 }
 
 // ComparisonOptions style a comparison grid. The zero value is usable.
@@ -72,12 +75,22 @@ func Comparison(rows []ComparisonRow, h, w int, opts ComparisonOptions) (*Figure
 				}
 			}
 		}
+		unit := row.Unit
+		if unit == "" && row.Phase {
+			unit = "rad"
+		}
+		withUnit := func(s string) string {
+			if unit == "" {
+				return s
+			}
+			return s + " (" + unit + ")"
+		}
 		var bar *colorBar
 		if row.Phase {
-			bar = &colorBar{cmap: PhaseMap(), label: row.Label + " (rad)", ticks: phaseTicks}
+			bar = &colorBar{cmap: PhaseMap(), label: withUnit(row.Label), ticks: phaseTicks}
 		} else {
 			lo, hi := colorRange(images...)
-			bar = &colorBar{cmap: AmplitudeMap(lo, hi), label: row.Label}
+			bar = &colorBar{cmap: AmplitudeMap(lo, hi), label: withUnit(row.Label)}
 		}
 		var line []panel
 		for j, pan := range row.Panels {
@@ -105,11 +118,7 @@ func Comparison(rows []ComparisonRow, h, w int, opts ComparisonOptions) (*Figure
 			if err != nil {
 				return nil, err
 			}
-			errLabel := "error"
-			if row.Phase {
-				errLabel = "error (rad)"
-			}
-			cell.bar = &colorBar{cmap: ErrorMap(m), label: errLabel}
+			cell.bar = &colorBar{cmap: ErrorMap(m), label: withUnit("error")}
 			line = append(line, cell)
 		}
 		cells = append(cells, line)
@@ -127,7 +136,10 @@ type ComplexPanel struct {
 // CompareComplex builds the usual comparison: an amplitude row and a phase
 // row showing truth and then each reconstruction, with the error of the first
 // reconstruction against the truth (amplitude difference; phase difference
-// wrapped into (-π, π]). Align the reconstructions first (global phase,
+// wrapped into (-π, π]). The phase row uses the cyclic map over [-π, π] when
+// the phases span more than π (they may wrap); otherwise, like the amplitude
+// row, one linear range shared by its images, which shows small phase
+// contrast far better. Align the reconstructions first (global phase,
 // phase ramp, amplitude scale; package metrics does it): this draws what it
 // is given.
 func CompareComplex(truth ComplexPanel, recons []ComplexPanel, h, w int, opts ComparisonOptions) (*Figure, error) {
@@ -136,7 +148,7 @@ func CompareComplex(truth ComplexPanel, recons []ComplexPanel, h, w int, opts Co
 	}
 	all := append([]ComplexPanel{truth}, recons...)
 	ampRow := ComparisonRow{Label: "amplitude"}
-	phaseRow := ComparisonRow{Label: "phase", Phase: true}
+	phaseRow := ComparisonRow{Label: "phase", Unit: "rad"}
 	amps := make([][]float64, len(all))
 	phases := make([][]float64, len(all))
 	for i, c := range all {
@@ -147,6 +159,8 @@ func CompareComplex(truth ComplexPanel, recons []ComplexPanel, h, w int, opts Co
 		ampRow.Panels = append(ampRow.Panels, Panel{Title: c.Title, Pix: amps[i]})
 		phaseRow.Panels = append(phaseRow.Panels, Panel{Title: c.Title, Pix: phases[i]})
 	}
+	lo, hi := colorRange(phases...)
+	phaseRow.Phase = hi-lo > math.Pi
 	ampErr := make([]float64, h*w)
 	phaseErr := make([]float64, h*w)
 	for i := range ampErr {

@@ -98,6 +98,8 @@ func curvePlot(series []Series, opts CurveOptions) (*plot.Plot, error) {
 	}
 	p := newPlot(opts.Title)
 	p.X.Label.Text, p.Y.Label.Text = opts.XLabel, opts.YLabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = niceTicker{}, niceTicker{}
+	p.Legend.Padding = vg.Points(3)
 	if opts.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}

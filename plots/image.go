@@ -295,7 +295,7 @@ var _ plot.Ticker = RowTicks{}
 
 // Ticks implements plot.Ticker.
 func (RowTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(-max, -min)
+	ticks := niceTicks(-max, -min)
 	for i := range ticks {
 		ticks[i].Value = -ticks[i].Value
 	}

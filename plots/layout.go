@@ -59,6 +59,7 @@ func newImagePlot(r *Raster, title string, axes bool) *plot.Plot {
 	p := newPlot(title)
 	p.Add(r)
 	p.X.Padding, p.Y.Padding = 0, 0
+	p.X.Tick.Marker = niceTicker{}
 	p.Y.Tick.Marker = RowTicks{}
 	if axes {
 		p.X.Label.Text = "x (px)"
@@ -158,11 +159,18 @@ func (g *grid) rowHeights() []vg.Length {
 	return hs
 }
 
+func (g *grid) titleStyle() text.Style {
+	sty := textStyle(figureTitleSize)
+	sty.Font.Weight = 3 // golang.org/x/image/font.WeightBold, a module we do not require directly
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	return sty
+}
+
 func (g *grid) titleHeight() vg.Length {
 	if g.title == "" {
 		return 0
 	}
-	return textStyle(figureTitleSize).Height(g.title) + vg.Points(titleSpace)
+	return g.titleStyle().Height(g.title) + vg.Points(titleSpace)
 }
 
 func (g *grid) naturalSize() (w, h vg.Length) {
@@ -176,6 +184,9 @@ func (g *grid) naturalSize() (w, h vg.Length) {
 	for _, rh := range g.rowHeights() {
 		h += rh + 2*vg.Points(cellGap)
 	}
+	if g.title != "" { // a long title widens the figure rather than being clipped
+		w = max(w, g.titleStyle().Width(g.title)+4*vg.Points(cellGap))
+	}
 	return w, h + g.titleHeight()
 }
 
@@ -184,10 +195,7 @@ func (g *grid) naturalSize() (w, h vg.Length) {
 // centred vertically; a panel with a bar is pushed right against its bar.
 func (g *grid) draw(c draw.Canvas) {
 	if g.title != "" {
-		sty := textStyle(figureTitleSize)
-		sty.Font.Weight = 3 // golang.org/x/image/font.WeightBold, a module we do not require directly
-		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
-		c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y - vg.Points(titleSpace)/2}, g.title)
+		c.FillText(g.titleStyle(), vg.Point{X: c.Center().X, Y: c.Max.Y - vg.Points(titleSpace)/2}, g.title)
 		c.Max.Y -= g.titleHeight()
 	}
 	if g.sideBar != nil {
@@ -285,29 +293,62 @@ func (b *colorBar) tickList() []plot.Tick {
 	return niceTicks(b.cmap.Min(), b.cmap.Max())
 }
 
-// niceTicks returns about five labelled ticks on [lo, hi] at multiples of
-// 1, 2, 2.5 or 5 × 10^k.
+// niceTicks returns four to about seven labelled ticks on [lo, hi] at
+// multiples of 1, 2, 2.5 or 5 × 10^k.
 func niceTicks(lo, hi float64) []plot.Tick {
-	const target = 5
-	raw := (hi - lo) / target
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 2.5, 5} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
+	if !(hi > lo) {
+		return nil
 	}
+	const target, least = 5, 4
+	mag := math.Pow(10, math.Floor(math.Log10((hi-lo)/target)))
+	var steps []float64 // candidate steps, increasing
+	for _, m := range []float64{0.5, 1, 2, 2.5, 5, 10, 20} {
+		steps = append(steps, m*mag)
+	}
+	k := 0
+	for k < len(steps)-1 && steps[k] < (hi-lo)/target {
+		k++
+	}
+	ticks := ticksAt(lo, hi, steps[k])
+	for k > 0 && len(ticks) < least {
+		k--
+		ticks = ticksAt(lo, hi, steps[k])
+	}
+	return ticks
+}
+
+func ticksAt(lo, hi, step float64) []plot.Tick {
+	format := tickFormat(lo, hi, step)
 	var ticks []plot.Tick
 	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+1e-9*step; k++ {
 		v := k * step
 		if v == 0 {
 			v = 0 // no "-0"
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: format(v)})
 	}
 	return ticks
 }
+
+// tickFormat returns a formatter with just enough digits to tell ticks step
+// apart: fixed-point for ordinary magnitudes, exponent form otherwise.
+func tickFormat(lo, hi, step float64) func(float64) string {
+	big := math.Max(math.Abs(lo), math.Abs(hi))
+	if big >= 1e-3 && big < 1e6 && step >= 1e-6 {
+		decimals := 0
+		for s := step; math.Abs(s-math.Round(s)) > 1e-6*s && decimals < 9; s *= 10 {
+			decimals++
+		}
+		return func(v float64) string { return strconv.FormatFloat(v, 'f', decimals, 64) }
+	}
+	digits := max(1, int(math.Floor(math.Log10(big))-math.Floor(math.Log10(step)))+2)
+	return func(v float64) string { return strconv.FormatFloat(v, 'g', digits, 64) }
+}
+
+// niceTicker is a plot.Ticker placing niceTicks.
+type niceTicker struct{}
+
+func (niceTicker) Ticks(lo, hi float64) []plot.Tick { return niceTicks(lo, hi) }
 
 const (
 	barTickLength = 3 // points

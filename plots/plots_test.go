@@ -13,9 +13,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 )
 
@@ -545,19 +547,41 @@ func TestLogTicks(t *testing.T) {
 	}{
 		{0.1, 1.1, "0.1 0.2 0.5 1"},
 		{1e-3, 10, "0.001 0.01 0.1 1 10"},
-		{0.31, 0.45, "0.4"}, // only 0.4 lies inside: then every tick is labelled
+		{0.31, 0.45, "0.4"}, // 0.4 is the only 1-2-5 tick inside, so every tick is labelled
 	} {
 		got := strings.Join(labels(tc.lo, tc.hi), " ")
-		if tc.lo == 0.31 {
-			tc.want = "0.4"
-			if got != "0.4" {
-				// 0.4 is the only tick inside (0.31, 0.45)
-				t.Errorf("[%g, %g]: labels %q, want %q", tc.lo, tc.hi, got, tc.want)
-			}
-			continue
-		}
 		if got != tc.want {
 			t.Errorf("[%g, %g]: labels %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	labels := func(ticks []plot.Tick) string {
+		var s []string
+		for _, tk := range ticks {
+			s = append(s, tk.Label)
+		}
+		return strings.Join(s, " ")
+	}
+	for _, tc := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0, 127, "0 25 50 75 100 125"},
+		{-2.98, -0.01, "-2.5 -2.0 -1.5 -1.0 -0.5"}, // at least four labels
+		{0.5, 1.5, "0.6 0.8 1.0 1.2 1.4"},
+		{-math.Pi, math.Pi, "-3 -2 -1 0 1 2 3"},
+		{1e-6, 1.0001e-6, "1e-06 1.000025e-06 1.00005e-06 1.000075e-06 1.0001e-06"},
+	} {
+		if got := labels(niceTicks(tc.lo, tc.hi)); got != tc.want {
+			t.Errorf("niceTicks(%g, %g) = %q, want %q", tc.lo, tc.hi, got, tc.want)
+		}
+	}
+	// Rows grow downwards: the tick for row 100 sits at y = -100.
+	for _, tk := range (RowTicks{}).Ticks(-500, 0) {
+		if want := strconv.FormatFloat(-tk.Value, 'f', 0, 64); tk.Label != want {
+			t.Errorf("row tick at y=%g labelled %q, want %q", tk.Value, tk.Label, want)
 		}
 	}
 }

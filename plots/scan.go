@@ -15,7 +15,7 @@ import (
 
 // ScanOptions style a scan-positions figure. The zero value is usable.
 type ScanOptions struct {
-	// Title is drawn above the plot; empty for none.
+	// Title is drawn above the plot (lines split at "\n"); empty for none.
 	Title string
 	// ObjectWidth and ObjectHeight are the object's size in pixels, drawn as
 	// the plot's frame; zero fits the frame to the footprints.
@@ -52,8 +52,9 @@ func ScanPositions(xcoords, ycoords []float64, opts ScanOptions) (*Figure, error
 		return nil, fmt.Errorf("plots: scan positions: object size %d×%d", opts.ObjectHeight, opts.ObjectWidth)
 	}
 
-	p := newPlot(opts.Title)
+	p := newPlot("")
 	p.X.Label.Text, p.Y.Label.Text = "x (px)", "y (px)"
+	p.X.Tick.Marker = niceTicker{}
 	p.Y.Tick.Marker = RowTicks{}
 	p.X.Padding, p.Y.Padding = 0, 0
 
@@ -118,7 +119,7 @@ func ScanPositions(xcoords, ycoords []float64, opts ScanOptions) (*Figure, error
 	if opts.ColorByIndex {
 		cell.bar = &colorBar{cmap: index, label: "scan index"}
 	}
-	g := &grid{rows: [][]panel{{cell}}, panelWidth: 5 * vg.Inch}
+	g := &grid{title: opts.Title, rows: [][]panel{{cell}}, panelWidth: 5 * vg.Inch}
 	return g.figure(), nil
 }
 
