@@ -162,8 +162,8 @@ func Complex128(img *data.ComplexImage) []complex128 {
 //
 //  1. the region: ScanRegion of opts.ScanX/ScanY, else the whole image,
 //     shrunk by opts.CropMargin;
-//  2. registration of rec to truth over that region (Register with
-//     DefaultTaper); the truth is then moved into the reconstruction's frame
+//  2. registration of rec to truth over that region (as Register with
+//     DefaultTaper, iterated to convergence); the truth is then moved into the reconstruction's frame
 //     by MirrorShift, so the reconstruction itself is never resampled;
 //  3. crop both to the region;
 //  4. phase alignment of rec to truth (opts.Phase), then amplitude matching
@@ -173,9 +173,10 @@ func Complex128(img *data.ComplexImage) []complex128 {
 //     that a phase near ±π is not counted as a 2π error;
 //  6. the FRC of the aligned complex fields and of each channel.
 //
-// Registration uses the complex fields. With PlanePhase it removes a
-// first estimate of the phase plane before registering (a ramp pulls the
-// correlation peak); with the other modes a strong ramp can mislead it.
+// Registration uses the complex fields. With PlanePhase each registration
+// round first removes the phase plane fitted against the truth (a ramp
+// pulls the correlation peak); with the other modes a strong ramp can
+// mislead it. On 512×512 Compare takes about 0.7 s of one core.
 func Compare(rec, truth *data.ComplexImage, opts CompareOptions) (*Report, error) {
 	if rec == nil || truth == nil {
 		return nil, fmt.Errorf("metrics: compare: nil image")
@@ -300,6 +301,9 @@ func HalfDatasetFRC(a, b *data.ComplexImage, opts CompareOptions) (*FRCCurve, [2
 		_, err = RemovePhasePlane(bPix, aPix, h, w)
 	case MeanPhase:
 		_, err = AlignMeanPhase(bPix, aPix)
+	case RawPhase:
+	default:
+		err = fmt.Errorf("unknown phase mode %d", int(opts.Phase))
 	}
 	if err != nil {
 		return nil, shift, fmt.Errorf("metrics: half-dataset FRC: %w", err)

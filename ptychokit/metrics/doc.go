@@ -30,5 +30,9 @@
 //     1/frequency, in pixels: 2 px at Nyquist).
 //
 // Compare is the one entry point the command-line eval calls: it registers,
-// aligns, crops, and scores amplitude and phase separately.
+// aligns, crops, and scores amplitude and phase separately, returning a
+// Report (JSON-ready; Report.Table prints it). HalfDatasetFRC is the
+// two-half-dataset resolution estimate. The pieces (Register, FourierShift,
+// MirrorShift, FitPhasePlane, AlignMeanPhase, AmplitudeScale, ScanRegion,
+// Crop, MAE, MSE, PSNR, SSIM, MSSSIM, FRC) are exported for notebooks.
 package metrics

@@ -63,9 +63,8 @@ func MSSSIMScales(H, W int) int {
 // the image is too small for 5 scales it uses MSSSIMScales(H, W) scales and
 // the first weights renormalised to sum to 1, so that the score stays in
 // [0, 1] and equals 1 for equal images (with 5 scales the published weights
-// are used as they are). Negative contrast-structure terms
-// are clamped to 0 before raising them to a fractional power (as
-// TensorFlow's implementation does).
+// are used as they are). Negative terms are clamped to 0 before raising
+// them to a fractional power (as TensorFlow's implementation does).
 func MSSSIM(x, y []float64, H, W int, dataRange float64) (float64, error) {
 	if err := checkSSIMArgs("MS-SSIM", x, y, H, W, dataRange); err != nil {
 		return 0, err
