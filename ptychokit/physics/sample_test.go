@@ -244,3 +244,98 @@ func toComplexImage(re, im arr) *complexImage {
 	}
 	return img
 }
+
+// TestTranslateGradients compares ∂/∂dx, ∂/∂dy and ∂/∂f of Σ c·Translate(f)
+// with central differences of the float64 tent-sum reference.
+func TestTranslateGradients(t *testing.T) {
+	const n, l = 10, 2
+	rng := rand.New(rand.NewPCG(13, 0))
+	f, c := randArr(rng, l, n, n), randArr(rng, l, n, n)
+	dx, dy := []float64{0.35, -1.6}, []float64{2.2, 0.7}
+	out := run(t, func(in []*Node) []*Node {
+		s := Translate(NewField(in[0], ZerosLike(in[0])), in[2], in[3])
+		return Gradient(ReduceAllSum(Mul(s.Re, in[1])), in[0], in[2], in[3])
+	}, f, c, arr{dims: []int{l}, v: dx}, arr{dims: []int{l}, v: dy})
+	loss := func() float64 {
+		s := 0.0
+		for b := 0; b < l; b++ {
+			img := f.v[b*n*n : (b+1)*n*n]
+			for y := 0; y < n; y++ {
+				for x := 0; x < n; x++ {
+					s += c.v[(b*n+y)*n+x] * tentSample(img, n, n, float64(y)-dy[b], float64(x)-dx[b])
+				}
+			}
+		}
+		return s
+	}
+	const h = 1e-6
+	central := func(p *float64) float64 {
+		orig := *p
+		*p = orig + h
+		up := loss()
+		*p = orig - h
+		down := loss()
+		*p = orig
+		return (up - down) / (2 * h)
+	}
+	for b := 0; b < l; b++ {
+		if fd, got := central(&dx[b]), out[1].v[b]; math.Abs(fd-got) > 1e-4*math.Max(1, math.Abs(fd)) {
+			t.Errorf("∂/∂dx[%d] = %g, finite difference %g", b, got, fd)
+		}
+		if fd, got := central(&dy[b]), out[2].v[b]; math.Abs(fd-got) > 1e-4*math.Max(1, math.Abs(fd)) {
+			t.Errorf("∂/∂dy[%d] = %g, finite difference %g", b, got, fd)
+		}
+	}
+	for trial := 0; trial < 8; trial++ {
+		k := rng.IntN(len(f.v))
+		if fd, got := central(&f.v[k]), out[0].v[k]; math.Abs(fd-got) > 1e-4*math.Max(1, math.Abs(fd)) {
+			t.Errorf("∂/∂f[%d] = %g, finite difference %g", k, got, fd)
+		}
+	}
+}
+
+// BenchmarkSampling times forward+backward of ExtractPatches (w.r.t. the
+// object and the centres), ScatterPatches and Translate at B=16, N=64 on a
+// 256×256 object, on the pure-Go backend.
+//
+//	go test -run '^$' -bench Sampling -benchtime 5x ./ptychokit/physics/
+func BenchmarkSampling(b *testing.B) {
+	const batch, n, size = 16, 64, 256
+	rng := rand.New(rand.NewPCG(14, 0))
+	or, oi := randArr(rng, size, size), randArr(rng, size, size)
+	x, y := newArr(batch), newArr(batch)
+	for i := range x.v {
+		x.v[i] = n/2 + rng.Float64()*(size-n)
+		y.v[i] = n/2 + rng.Float64()*(size-n)
+	}
+	c := randArr(rng, batch, n, n)
+	cases := map[string]func(in []*Node) []*Node{
+		"ExtractPatches": func(in []*Node) []*Node {
+			p := ExtractPatches(NewField(in[0], in[1]), in[2], in[3], n)
+			loss := ReduceAllSum(Mul(p.Abs2(), in[4]))
+			return append([]*Node{loss}, Gradient(loss, in[0], in[1], in[2], in[3])...)
+		},
+		"ScatterPatches": func(in []*Node) []*Node {
+			p := NewField(in[4], in[4])
+			o := ScatterPatches(p, in[2], in[3], size, size)
+			loss := ReduceAllSum(Mul(o.Re, in[0]))
+			return append([]*Node{loss}, Gradient(loss, in[4], in[2])...)
+		},
+		"Translate": func(in []*Node) []*Node {
+			s := Translate(NewField(in[4], in[4]), in[2], in[3])
+			loss := ReduceAllSum(s.Abs2())
+			return append([]*Node{loss}, Gradient(loss, in[4], in[2])...)
+		},
+	}
+	args := []any{or.tensor(), oi.tensor(), x.tensor(), y.tensor(), c.tensor()}
+	for _, name := range []string{"ExtractPatches", "ScatterPatches", "Translate"} {
+		b.Run(name, func(b *testing.B) {
+			exec := MustNewExec(cpu(), cases[name])
+			exec.MustExec(args...)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				exec.MustExec(args...)
+			}
+		})
+	}
+}

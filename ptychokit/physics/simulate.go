@@ -107,12 +107,8 @@ func Simulate(opts SimOptions) (ds *data.Dataset, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	objRe, objIm := splitComplex(opts.Object)
-	prRe, prIm := splitComplex(opts.Probe)
-	objReT := tensors.FromFlatDataAndDimensions(objRe, opts.Object.H, opts.Object.W)
-	objImT := tensors.FromFlatDataAndDimensions(objIm, opts.Object.H, opts.Object.W)
-	prReT := tensors.FromFlatDataAndDimensions(prRe, n, n)
-	prImT := tensors.FromFlatDataAndDimensions(prIm, n, n)
+	objReT, objImT := ImageTensors(opts.Object)
+	prReT, prImT := ImageTensors(opts.Probe)
 
 	intensity := make([]float32, count*n*n)
 	truth := make([]complex64, count*n*n)
@@ -176,14 +172,6 @@ func Simulate(opts SimOptions) (ds *data.Dataset, err error) {
 		ScanIndex:   scanIndex,
 		Y:           truth,
 	}, nil
-}
-
-func splitComplex(img *data.ComplexImage) (re, im []float32) {
-	re, im = make([]float32, len(img.Pix)), make([]float32, len(img.Pix))
-	for i, c := range img.Pix {
-		re[i], im[i] = real(c), imag(c)
-	}
-	return re, im
 }
 
 func cloneImage(img *data.ComplexImage) *data.ComplexImage {
