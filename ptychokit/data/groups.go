@@ -174,16 +174,17 @@ func newNeighbourGrid(x, y []float64) *neighbourGrid {
 		minX, maxX = math.Min(minX, x[i]), math.Max(maxX, x[i])
 		minY, maxY = math.Min(minY, y[i]), math.Max(maxY, y[i])
 	}
-	w, hgt := maxX-minX, maxY-minY
+	// Half extents cannot overflow even for coordinates near ±MaxFloat64.
+	hw, hh := maxX/2-minX/2, maxY/2-minY/2
 	// About two points a cell for an even scan; the second term bounds the
 	// cell count for long thin scans (a line of points has no area).
-	h := math.Max(math.Sqrt(2*w*hgt/float64(n)), (w+hgt)/float64(n))
+	h := math.Max(math.Sqrt(8/float64(n))*math.Sqrt(hw)*math.Sqrt(hh), 2*(hw/float64(n)+hh/float64(n)))
 	if !(h > 0) || math.IsInf(h, 0) {
 		h = 1
 	}
 	g := &neighbourGrid{x: x, y: y, minX: minX, minY: minY, h: h}
-	g.nx = min(int(w/h), n) + 1
-	g.ny = min(int(hgt/h), n) + 1
+	g.nx = cells(hw/h*2, n)
+	g.ny = cells(hh/h*2, n)
 	cellOf := make([]int, n)
 	counts := make([]int, g.nx*g.ny+1)
 	for i := range x {
@@ -204,11 +205,29 @@ func newNeighbourGrid(x, y []float64) *neighbourGrid {
 	return g
 }
 
+// cells is the number of cells along an extent of span cells, at most n+1.
+func cells(span float64, n int) int {
+	if !(span < float64(n)) { // also NaN and +Inf
+		return n + 1
+	}
+	return int(span) + 1
+}
+
 // cell is the (column, row) of the cell holding (px, py), clamped to the grid.
 func (g *neighbourGrid) cell(px, py float64) (int, int) {
-	cx := int((px - g.minX) / g.h)
-	cy := int((py - g.minY) / g.h)
-	return min(max(cx, 0), g.nx-1), min(max(cy, 0), g.ny-1)
+	return clampCell(px/g.h-g.minX/g.h, g.nx), clampCell(py/g.h-g.minY/g.h, g.ny)
+}
+
+// clampCell converts a cell coordinate to an index in [0, n), NaN and
+// infinities included.
+func clampCell(c float64, n int) int {
+	switch {
+	case !(c >= 0):
+		return 0
+	case !(c < float64(n-1)):
+		return n - 1
+	}
+	return int(c)
 }
 
 type neighbour struct {
@@ -257,8 +276,9 @@ func (g *neighbourGrid) nearest(px, py float64, k int, dst []int) []int {
 		if len(cand) >= k {
 			sort.Slice(cand, less)
 			cand = cand[:k]
-			// Every unvisited point lies at least r cells away in x or y.
-			if bound := float64(r) * g.h; cand[k-1].d2 < bound*bound {
+			// Every unvisited point lies at least r cells away in x or y
+			// (less a hair for the rounding of cell coordinates).
+			if bound := float64(r) * g.h * (1 - 1e-9); cand[k-1].d2 < bound*bound {
 				break
 			}
 		}

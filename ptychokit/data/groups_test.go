@@ -238,6 +238,10 @@ func TestNearestMatchesBruteForce(t *testing.T) {
 			return append(x, 1e5), append(y, -1e5)
 		},
 		"one point": func() ([]float64, []float64) { return []float64{3}, []float64{4} },
+		"extreme coordinates": func() ([]float64, []float64) {
+			return []float64{-math.MaxFloat64, math.MaxFloat64, 0, 1, 1e300, -1e-300},
+				[]float64{math.MaxFloat64, -math.MaxFloat64, 0, 1, 5, 1e308}
+		},
 	}
 	for name, gen := range layouts {
 		x, y := gen()
