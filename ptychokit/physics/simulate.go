@@ -177,3 +177,22 @@ func Simulate(opts SimOptions) (ds *data.Dataset, err error) {
 func cloneImage(img *data.ComplexImage) *data.ComplexImage {
 	return &data.ComplexImage{H: img.H, W: img.W, Pix: append([]complex64(nil), img.Pix...)}
 }
+
+// CountScale recovers the photon scale s of a simulated dataset — counts =
+// s·diffraction² — from the NPhotons it was made with:
+// s ≈ nphotons / mean_over_patterns(Σ diffraction²). Because E[counts] = s·I,
+// the estimate has relative error ~1/√(total counts) against the scale
+// Simulate used. diffraction is [count, N, N].
+func CountScale(diffraction []float32, count int, nphotons float64) (float64, error) {
+	if count <= 0 || len(diffraction)%count != 0 {
+		return 0, fmt.Errorf("count scale: %d values do not make %d patterns", len(diffraction), count)
+	}
+	total := 0.0
+	for _, a := range diffraction {
+		total += float64(a) * float64(a)
+	}
+	if !(total > 0) {
+		return 0, errors.New("count scale: diffraction is all zero")
+	}
+	return nphotons / (total / float64(count)), nil
+}

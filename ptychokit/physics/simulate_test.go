@@ -3,6 +3,7 @@ package physics
 import (
 	"math"
 	"testing"
+	"time"
 )
 
 func simTestOptions() SimOptions {
@@ -97,6 +98,9 @@ func TestSimulateCountsAndReproducibility(t *testing.T) {
 		counts += math.Round(k)
 	}
 	mean := counts / float64(ds.Count)
+	if est, err := CountScale(ds.Diffraction, ds.Count, opts.NPhotons); err != nil || math.Abs(est-scale)/scale > 5/math.Sqrt(counts) {
+		t.Errorf("CountScale = %g (%v), simulation used %g", est, err, scale)
+	}
 	// Poisson: the total over all patterns has variance NPhotons·n.
 	sigma := math.Sqrt(opts.NPhotons*float64(ds.Count)) / float64(ds.Count)
 	if math.Abs(mean-opts.NPhotons) > 5*sigma {
@@ -128,4 +132,25 @@ func TestSimulateErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSimulateCanonicalSize times a canonical-size simulation (lines object
+// 392², N = 64, raster step 8: 1764 patterns) and checks its shape; skipped
+// with -short.
+func TestSimulateCanonicalSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("canonical-size simulation skipped in -short mode")
+	}
+	const n = 64
+	obj := LinesObject(392, 392, 1)
+	x, y := RasterPositions(obj.H, obj.W, n, 8)
+	start := time.Now()
+	ds, err := Simulate(SimOptions{Object: obj, Probe: DiskProbe(n, DefaultProbeDiameter(n)), X: x, Y: y, NPhotons: 1e9, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Count != len(x) || len(ds.Diffraction) != len(x)*n*n {
+		t.Fatalf("%d patterns, %d values", ds.Count, len(ds.Diffraction))
+	}
+	t.Logf("simulated %d patterns of %d² from a %d×%d object in %v", ds.Count, n, obj.H, obj.W, time.Since(start))
 }
