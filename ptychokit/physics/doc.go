@@ -27,8 +27,8 @@
 // with a transpose between (GoMLX v0.26.0's 2-D FFT gradient is wrong); the
 // default, DFTAuto, picks the matrix path on the pure-Go backend.
 //
-// FarFieldIntensity is fftshift(|DFT2(probe·patch)|²)/N² with the shift and
-// the 1/N per axis folded into the DFT matrices, so Σ intensity = Σ|probe·patch|².
+// FarFieldIntensity is fftshift(|DFT2(probe·patch)|²)/N², on the matrix path
+// with the shift and the 1/N per axis folded into the DFT matrices, so Σ intensity = Σ|probe·patch|².
 // FarFieldAmplitude is its square root; its gradient uses 1/(2·max(A, ε)) in
 // place of 1/(2A) (ε = AmplitudeGradEpsilon), which is exact wherever A > ε
 // and finite at zero intensity, where the chain rule then gives zero.
@@ -51,6 +51,16 @@
 // deterministic for a seed; Simulate runs the graph forward model above on
 // the backend it is given and writes Poisson-noised diffraction amplitudes in
 // the units of FarFieldAmplitude (see Simulate).
+//
+// # Cost
+//
+// Measured on the 2-core development machine (pure-Go backend), B = 16,
+// N = 64: FarFieldAmplitude forward 10 ms, forward and backward 21 ms (with
+// GoMLX's default matmul gradient: 284 ms) — BenchmarkFarFieldForwardBackward.
+// ExtractPatches forward and backward on a 256² object: ~25–50 ms, dominated
+// by the backend's per-element Gather and ScatterSum — BenchmarkSampling.
+// On an H200 through XLA, forward and backward of B = 1024 patterns took
+// 0.86 ms with the native FFT — BenchmarkFarFieldXLA.
 //
 // Panics, always prefixed "ptychokit: ", mean a programmer error (mismatched
 // shapes inside a graph, N ≤ 0); data problems come back as errors.
