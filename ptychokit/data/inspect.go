@@ -347,7 +347,8 @@ func (r *Report) String() string {
 	}
 	b.WriteString("keys:\n")
 	for _, k := range r.Keys {
-		fmt.Fprintf(&b, "  %-14s %-12s %-18s %s\n", k.Name, k.Dtype, shapeOrDash(k.Shape), k.Note)
+		line := fmt.Sprintf("  %-14s %-12s %-18s %s", k.Name, k.Dtype, shapeOrDash(k.Shape), k.Note)
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	if r.DiffractionKey != "" {
 		fmt.Fprintf(&b, "patterns: n = %d, N = %d\n", r.Count, r.N)

@@ -59,6 +59,9 @@ type issue struct {
 //     that reach past the object's edge are allowed (solvers pad); Load notes
 //     them in Warnings.
 func (d *Dataset) Validate() error {
+	if d == nil {
+		return fmt.Errorf("dataset: nil")
+	}
 	for _, is := range d.checks(d.errPrefix("read"), [numRules]bool{}) {
 		if !is.warn {
 			return is.err

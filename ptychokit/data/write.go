@@ -9,6 +9,9 @@ import "fmt"
 // canonical dtypes: diffraction float32 (n, N, N), probeGuess and objectGuess
 // complex64, coordinates float64, scan_index int64, Y complex64 (n, N, N).
 func Write(path string, d *Dataset) error {
+	if d == nil {
+		return fmt.Errorf("write %s: nil dataset", path)
+	}
 	for _, is := range d.checks("write "+path, [numRules]bool{}) {
 		if !is.warn {
 			return is.err
