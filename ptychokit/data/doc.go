@@ -70,7 +70,9 @@
 // a panic and never an allocation larger than the file could hold. The zip
 // container is read with archive/zip (npyio's npz reader hides the entry
 // sizes those checks need); the array data are decoded by npyio, after
-// those checks and behind a recover.
+// those checks and behind a recover. WriteArrays encodes .npy itself, as
+// numpy does (version 1.0 header, data aligned to 64 bytes): npyio's writer
+// inspects every element by reflection, 30 times slower on a 35 MB scan.
 //
 // # Groups
 //

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -89,8 +90,13 @@ func (l *loader) fail(r rule, key, format string, args ...any) {
 	l.issues = append(l.issues, issue{rule: r, err: fmt.Errorf("%s: key %q: %s", l.prefix, key, fmt.Sprintf(format, args...))})
 }
 
+// warn records a tolerated problem; key "" concerns the file as a whole.
 func (l *loader) warn(r rule, key, format string, args ...any) {
-	l.issues = append(l.issues, issue{rule: r, warn: true, err: fmt.Errorf("key %q: %s", key, fmt.Sprintf(format, args...))})
+	msg := fmt.Sprintf(format, args...)
+	if key != "" {
+		msg = fmt.Sprintf("key %q: %s", key, msg)
+	}
+	l.issues = append(l.issues, issue{rule: r, warn: true, err: errors.New(msg)})
 }
 
 // knownKeys maps every key of the contract to its rule.
@@ -136,7 +142,7 @@ func (l *loader) run() {
 		}
 	}
 	if len(unknown) > 0 {
-		l.warn(ruleKeys, unknown[0], "unknown keys ignored: %s", quoteList(unknown))
+		l.warn(ruleKeys, "", "unknown keys ignored: %s", quoteList(unknown))
 	}
 
 	l.decodeDiffraction()
