@@ -133,3 +133,27 @@ func BenchmarkFarFieldXLA(b *testing.B) {
 		}
 	}
 }
+
+// TestSimulateXLAParity: a noiseless simulation on XLA (native FFT) matches
+// the pure-Go one (matrix DFT).
+func TestSimulateXLAParity(t *testing.T) {
+	b := xla(t)
+	opts := simTestOptions()
+	opts.Noiseless = true
+	onCPU, err := Simulate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Backend = b
+	onXLA, err := Simulate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := newArr(len(onXLA.Diffraction)), newArr(len(onCPU.Diffraction))
+	for i := range got.v {
+		got.v[i], want.v[i] = float64(onXLA.Diffraction[i]), float64(onCPU.Diffraction[i])
+	}
+	if e := relErr([2]arr{got, want}); e > dftTol {
+		t.Errorf("noiseless diffraction, XLA vs CPU: relative difference %.3g > %g", e, dftTol)
+	}
+}
