@@ -8,7 +8,7 @@ SHARED=${SHARED:-../shared/datasets}
 
 # 'lines' object with the soft-disk probe: the default for demos, tests, notebooks.
 "$BIN" simulate --object lines --object_size 192 --probe disk --positions random \
-  --n_images 256 --N 64 --nphotons 1e9 --seed 1 --output_file datasets/lines_N64.npz
+  --n_images 256 --N 64 --nphotons 1e9 --seed 1 --save_Y=false --output_file datasets/lines_N64.npz
 # A tiny Gaussian-random-field scan for fast tests and teaching.
 "$BIN" simulate --object grf --object_size 96 --probe disk --positions raster --step 8 \
   --N 32 --nphotons 1e6 --seed 2 --output_file datasets/grf_N32.npz
@@ -16,7 +16,7 @@ SHARED=${SHARED:-../shared/datasets}
 # scan positions (the first 256), simulated at 1e9 photons.
 if [ -f "$SHARED/run1084_object_probe.npz" ]; then
   "$BIN" simulate --object "$SHARED/run1084_object_probe.npz" --probe "$SHARED/run1084_object_probe.npz" \
-    --positions "$SHARED/run1084_object_probe.npz" --n_images 256 --N 64 --nphotons 1e9 --seed 3 \
+    --positions "$SHARED/run1084_object_probe.npz" --n_images 256 --N 64 --nphotons 1e9 --seed 3 --save_Y=false \
     --output_file datasets/run1084_N64.npz
 else
   echo "make.sh: $SHARED/run1084_object_probe.npz not found; skipping run1084_N64.npz" >&2

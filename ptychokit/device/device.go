@@ -64,14 +64,17 @@ func New(name string) (backends.Backend, error) {
 
 // Describe says in words which backend b is, for the line printed at start.
 func Describe(b backends.Backend) string {
-	if b.Name() == simplego.BackendName {
+	if IsCPU(b) {
 		return "cpu (GoMLX pure-Go backend)"
 	}
 	return fmt.Sprintf("gpu (GoMLX XLA backend: %s)", b.Description())
 }
 
 // IsCPU reports whether b is the pure-Go backend.
-func IsCPU(b backends.Backend) bool { return b.Name() == simplego.BackendName }
+func IsCPU(b backends.Backend) bool {
+	_, ok := b.(*simplego.Backend)
+	return ok
+}
 
 // GPU returns an XLA backend on a CUDA PJRT plugin, or an error that lists
 // every place looked in.

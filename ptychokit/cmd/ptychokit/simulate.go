@@ -1,5 +1,3 @@
-//go:build pending
-
 package main
 
 import (
@@ -48,6 +46,7 @@ Example:
 	objectSize := fs.Int("object_size", 0, "side of a built-in (lines, grf) object in pixels (0 = 4·N)")
 	step := fs.Float64("step", 0, "raster step in pixels (0 = N/4)")
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
+	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
 	output := fs.String("output_file", "", "where to write the canonical NPZ (required)")
 	dev := fs.String("device", "cpu", "compute device: cpu | gpu | auto")
 	if err := parseFlags(fs, args); err != nil {
@@ -92,6 +91,9 @@ Example:
 	})
 	if err != nil {
 		return err
+	}
+	if !*saveY {
+		ds.Y = nil
 	}
 	if err := data.Write(*output, ds); err != nil {
 		return err
