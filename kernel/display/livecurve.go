@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sync"
@@ -8,13 +9,14 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
+
+	"github.com/ptychokit/ptychokit/plots"
 )
 
 // LiveCurve is a line plot shown once and redrawn in place as points arrive:
-// a loss curve while training runs. It is safe to use from several goroutines.
+// a loss curve while training runs. It draws with plots.Curves, so it looks
+// like the project's other curves. It is safe to use from several goroutines.
 //
 //	curve := display.NewLiveCurve("training", "step", "loss")
 //	for step := range steps {
@@ -27,9 +29,11 @@ import (
 type LiveCurve struct {
 	// Title, XLabel and YLabel label the plot.
 	Title, XLabel, YLabel string
-	// LogY draws the y axis on a log scale (points with y ≤ 0 are then left out).
+	// LogY draws the y axis on a log scale (points with y ≤ 0 are then left
+	// out, and the axis stays linear until two distinct values are shown).
 	LogY bool
-	// WidthPx and HeightPx are the size of the picture in pixels.
+	// WidthPx and HeightPx are the size of the picture in pixels; 0 takes
+	// the natural size of a plots.Curves figure.
 	WidthPx, HeightPx int
 	// Every is the least time between two redraws during Add (drawing costs a
 	// few tens of milliseconds); 0 redraws on every Add. Flush always redraws.
@@ -49,14 +53,10 @@ type curveSeries struct {
 	xy   plotter.XYs
 }
 
-// NewLiveCurve returns a LiveCurve of 640×360 pixels that redraws at most
-// twice a second.
+// NewLiveCurve returns a LiveCurve of the natural size of plots.Curves that
+// redraws at most twice a second.
 func NewLiveCurve(title, xLabel, yLabel string) *LiveCurve {
-	return &LiveCurve{
-		Title: title, XLabel: xLabel, YLabel: yLabel,
-		WidthPx: 640, HeightPx: 360,
-		Every: 500 * time.Millisecond,
-	}
+	return &LiveCurve{Title: title, XLabel: xLabel, YLabel: yLabel, Every: 500 * time.Millisecond}
 }
 
 // Add appends the point (x, y) to the named series (created on first use, in
@@ -109,7 +109,8 @@ func (c *LiveCurve) Points(series string) (xs, ys []float64) {
 	return xs, ys
 }
 
-// PNG returns the curve as it stands, as PNG bytes (to save it to a file).
+// PNG returns the curve as it stands, as PNG bytes (to save it to a file);
+// nil before there is a point to draw.
 func (c *LiveCurve) PNG() ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -129,7 +130,7 @@ func (c *LiveCurve) seriesLocked(name string) *curveSeries {
 
 func (c *LiveCurve) redrawLocked() error {
 	b, err := c.pngLocked()
-	if err != nil {
+	if err != nil || b == nil {
 		return err
 	}
 	if c.id == "" {
@@ -144,15 +145,12 @@ func (c *LiveCurve) redrawLocked() error {
 	return nil
 }
 
-func (c *LiveCurve) pngLocked() ([]byte, error) {
-	p := plot.New()
-	p.Title.Text = c.Title
-	p.X.Label.Text = c.XLabel
-	p.Y.Label.Text = c.YLabel
-	p.Add(plotter.NewGrid())
-	shown := 0
-	yMin, yMax := math.Inf(1), math.Inf(-1)
-	for i, s := range c.series {
+// figureLocked draws the points so far with plots.Curves, in the project's
+// style. It returns nil when there is nothing to draw yet.
+func (c *LiveCurve) figureLocked() (*plots.Figure, error) {
+	var series []plots.Series
+	ys := map[float64]bool{}
+	for _, s := range c.series {
 		xy := s.xy
 		if c.LogY {
 			xy = positiveY(xy)
@@ -160,34 +158,37 @@ func (c *LiveCurve) pngLocked() ([]byte, error) {
 		if len(xy) == 0 {
 			continue
 		}
-		shown += len(xy)
-		for _, pt := range xy {
-			yMin, yMax = min(yMin, pt.Y), max(yMax, pt.Y)
+		ps := plots.Series{Name: s.name}
+		for _, p := range xy {
+			ps.X = append(ps.X, p.X)
+			ps.Y = append(ps.Y, p.Y)
+			ys[p.Y] = true
 		}
-		line, err := plotter.NewLine(xy)
-		if err != nil {
-			return nil, fmt.Errorf("display: live curve %q, series %q: %w", c.Title, s.name, err)
-		}
-		line.Color = plotutil.Color(i)
-		line.Width = 1.5 * line.Width
-		p.Add(line)
-		if len(c.series) > 1 {
-			p.Legend.Add(s.name, line)
-		}
+		series = append(series, ps)
 	}
-	p.Legend.Top = true
-	if c.LogY && shown > 0 { // a log axis with nothing on it cannot be drawn
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-		if yMin == yMax { // gonum widens an empty range by ±1, below zero
-			p.Y.Min, p.Y.Max = yMin/2, yMax*2
-		}
+	if len(series) == 0 {
+		return nil, nil
 	}
-	b, err := PlotPNG(p, c.WidthPx, c.HeightPx)
+	opts := plots.CurveOptions{Title: c.Title, XLabel: c.XLabel, YLabel: c.YLabel,
+		// A log axis needs two distinct values to span; until then, a linear one.
+		LogY: c.LogY && len(ys) > 1}
+	fig, err := plots.Curves(series, opts)
 	if err != nil {
 		return nil, fmt.Errorf("display: live curve %q: %w", c.Title, err)
 	}
-	return b, nil
+	return fig, nil
+}
+
+func (c *LiveCurve) pngLocked() ([]byte, error) {
+	fig, err := c.figureLocked()
+	if err != nil || fig == nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := fig.WritePNG(&buf, c.WidthPx, c.HeightPx); err != nil {
+		return nil, fmt.Errorf("display: live curve %q: %w", c.Title, err)
+	}
+	return buf.Bytes(), nil
 }
 
 func positiveY(xy plotter.XYs) plotter.XYs {
