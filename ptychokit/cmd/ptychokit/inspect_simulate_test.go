@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+)
+
+const sharedDatasets = "../../../../shared/datasets"
+
+func sharedFile(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(sharedDatasets, name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s not present: %v", p, err)
+	}
+	return p
+}
+
+// run calls the CLI in-process and returns its exit status and stderr.
+func run(args ...string) (int, string) {
+	var stdout, stderr bytes.Buffer
+	code := runMain(args, &stdout, &stderr)
+	return code, stderr.String()
+}
+
+func TestInspectRealData(t *testing.T) {
+	for _, name := range []string{"siemens_star_tike.npz", "run1084_object_probe.npz"} {
+		t.Run(name, func(t *testing.T) {
+			path := sharedFile(t, name)
+			if code, stderr := run("inspect", path); code != 0 {
+				t.Fatalf("inspect %s: exit %d, stderr %q", name, code, stderr)
+			}
+		})
+	}
+}
+
+func TestInspectBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	truncated := filepath.Join(dir, "truncated.npz")
+	whole, err := os.ReadFile("../../../datasets/grf_N32.npz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(truncated, whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing file", []string{"inspect", filepath.Join(dir, "nope.npz")}, 1, "nope.npz"},
+		{"truncated zip", []string{"inspect", truncated}, 1, "truncated.npz"},
+		{"no argument", []string{"inspect"}, 1, "FILE.npz"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"simulate without output", []string{"simulate"}, 1, "--output_file"},
+		{"simulate odd N", []string{"simulate", "--N", "63", "--output_file", filepath.Join(dir, "x.npz")}, 1, "--N 63"},
+		{"simulate bad object", []string{"simulate", "--object", "nothing", "--output_file", filepath.Join(dir, "x.npz")}, 1, "--object"},
+		{"simulate probe size", []string{"simulate", "--probe", "../../../datasets/grf_N32.npz", "--N", "64", "--output_file", filepath.Join(dir, "x.npz")}, 1, "--N"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stderr := run(c.args...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, c.code, stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q does not name %q", stderr, c.want)
+			}
+			if strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+				t.Errorf("error is not one line: %q", stderr)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.npz")); err == nil {
+		t.Error("a failed simulate left an output file behind")
+	}
+}
+
+// TestSimulateFromRun1084 simulates from the experimental object and probe at
+// their real positions, then checks that inspect accepts the result.
+func TestSimulateFromRun1084(t *testing.T) {
+	src := sharedFile(t, "run1084_object_probe.npz")
+	out := filepath.Join(t.TempDir(), "sim.npz")
+	code, stderr := run("simulate", "--object", src, "--probe", src, "--positions", src,
+		"--n_images", "16", "--N", "64", "--seed", "7", "--output_file", out)
+	if code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	if code, stderr := run("inspect", out); code != 0 {
+		t.Fatalf("inspect of the simulated file: exit %d: %s", code, stderr)
+	}
+	ds, err := data.Load(out, data.LoadOptions{RequireDiffraction: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Count != 16 || ds.N != 64 || ds.Object == nil || ds.Object.H != 227 || ds.Object.W != 226 || len(ds.Y) != 16*64*64 {
+		t.Fatalf("simulated file: n %d N %d object %v Y %d", ds.Count, ds.N, ds.Object != nil, len(ds.Y))
+	}
+}
