@@ -4,14 +4,35 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
+
+// cpuBackend is the pure-Go backend with its ops run one at a time
+// ("ops_sequential"). With SimpleGo's default (ops in parallel when one graph
+// runs) a graph deadlocks in GoMLX v0.26.0 once four DotGenerals are ready at
+// once: each running op holds one of the 2×NumCPU worker slots, and each
+// DotGeneral then waits for one more slot to split its work. A network's
+// backward pass does that (seen: two decoders' kernel and input gradients).
+// $PTYCHOKIT_SIMPLEGO overrides the configuration ("" for SimpleGo's default).
+func cpuBackend() backends.Backend {
+	config, ok := os.LookupEnv("PTYCHOKIT_SIMPLEGO")
+	if !ok {
+		config = "ops_sequential"
+	}
+	b, err := simplego.New(config)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // array is a float64 host array with its dimensions, the currency of the
 // tests' independent references.

@@ -51,7 +51,7 @@ func TestConvFormOnCPU(t *testing.T) {
 // The portable convolution equals GoMLX's native Convolve (forward runs on
 // SimpleGo) and a direct float64 convolution.
 func TestConvPortableForward(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	for _, c := range convCases {
 		t.Run(c.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(c.h*100+c.k*10+c.s)))
@@ -69,7 +69,7 @@ func TestConvPortableForward(t *testing.T) {
 
 // Gradients of the portable convolution equal finite differences (float64).
 func TestConvPortableGradient(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	for _, c := range convCases {
 		t.Run(c.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2, uint64(c.h*100+c.k*10+c.s)))
@@ -83,7 +83,7 @@ func TestConvPortableGradient(t *testing.T) {
 }
 
 func TestConv2DLayer(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	for _, c := range []convCase{{2, 7, 5, 3, 4, 3, 1}, {1, 9, 6, 2, 5, 3, 2}, {1, 5, 5, 1, 2, 1, 1}} {
 		t.Run(c.String(), func(t *testing.T) {
 			ctx := context.New()
@@ -125,7 +125,7 @@ func TestConv2DLayer(t *testing.T) {
 }
 
 func TestMatMul(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	rng := rand.New(rand.NewPCG(4, 4))
 	for _, dims := range [][2][]int{{{3, 4}, {4, 5}}, {{2, 3, 4}, {2, 4, 5}}, {{1, 7}, {7, 1}}} {
 		t.Run(fmt.Sprint(dims), func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestMatMul(t *testing.T) {
 }
 
 func TestMaxPool2(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, dims := range [][]int{{2, 4, 6, 3}, {1, 2, 2, 1}, {1, 8, 4, 2}} {
 		t.Run(fmt.Sprint(dims), func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestMaxPool2(t *testing.T) {
 }
 
 func TestUpsample2(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	rng := rand.New(rand.NewPCG(6, 6))
 	x := randomArray(rng, 2, 3, 5, 2)
 	y := run(t, b, dtypes.Float64, func(in []*graph.Node) []*graph.Node { return []*graph.Node{Upsample2(in[0])} }, x)[0]
@@ -195,7 +195,7 @@ func TestUpsample2(t *testing.T) {
 }
 
 func TestZeroPad2D(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	rng := rand.New(rand.NewPCG(8, 8))
 	x := randomArray(rng, 2, 3, 4, 2)
 	for _, p := range [][4]int{{1, 2, 3, 0}, {0, 0, 0, 0}, {2, 2, 2, 2}} {
@@ -223,7 +223,7 @@ func TestZeroPad2D(t *testing.T) {
 }
 
 func TestDense(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	rng := rand.New(rand.NewPCG(9, 9))
 	x := randomArray(rng, 2, 3, 4)
 	ctx := context.New()
@@ -250,7 +250,7 @@ func TestDense(t *testing.T) {
 }
 
 func TestActivations(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	rng := rand.New(rand.NewPCG(10, 10))
 	x := randomArray(rng, 3, 7)
 	x.data[0] = 0 // ReLU's gradient at 0 must be 0
@@ -286,7 +286,7 @@ func TestActivations(t *testing.T) {
 
 // Shape mistakes are rejected with a "ptychokit: " panic naming the problem.
 func TestShapeErrors(t *testing.T) {
-	b := device.CPU()
+	b := cpuBackend()
 	build := func(dims []int, fn func(x *graph.Node)) func() {
 		return func() {
 			g := graph.NewGraph(b, "errors")
@@ -323,7 +323,7 @@ func TestShapeErrors(t *testing.T) {
 // MatMul's gradient is the two products, not GoMLX's broadcast-multiply-sum:
 // the gradient node that reaches each input is itself a DotGeneral.
 func TestMatMulGradientIsAProduct(t *testing.T) {
-	g := graph.NewGraph(device.CPU(), "grad")
+	g := graph.NewGraph(cpuBackend(), "grad")
 	a := graph.Parameter(g, "a", shapes.Make(dtypes.Float32, 8, 5))
 	b := graph.Parameter(g, "b", shapes.Make(dtypes.Float32, 5, 3))
 	grads := graph.Gradient(graph.ReduceAllSum(MatMul(a, b)), a, b)
