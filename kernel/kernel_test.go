@@ -110,16 +110,32 @@ func main() { _, _, _ = gonbui.IsNotebook, display.Figure, device.FromEnv }
 		t.Fatal(err)
 	}
 
+	useCheckout := func(env ...string) string {
+		t.Helper()
+		cmd := exec.Command("bash", filepath.Join(root, "kernel", "use_checkout.sh"))
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), append([]string{"GONB_TMP_DIR=" + work}, env...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("use_checkout.sh with %v: %v\n%s", env, err, out)
+		}
+		return string(out)
+	}
+	// A notebook in the checkout's notebooks/ finds it by walking up, even
+	// with no PTYCHOKIT_ROOT.
+	if out := useCheckout("GONB_DIR="+filepath.Join(root, "notebooks"), "PTYCHOKIT_ROOT="); !strings.Contains(out, " at "+root+" ") {
+		t.Errorf("notebook in %s/notebooks: use_checkout.sh said %q", root, out)
+	}
+	// A notebook outside any checkout: the kernel's PTYCHOKIT_ROOT is used.
+	if out := useCheckout("GONB_DIR="+t.TempDir(), "PTYCHOKIT_ROOT="+root); !strings.Contains(out, "Cells build against github.com/ptychokit/ptychokit at "+root+" ") {
+		t.Errorf("notebook outside: use_checkout.sh said %q", out)
+	}
+	// Neither: a clear error.
 	cmd := exec.Command("bash", filepath.Join(root, "kernel", "use_checkout.sh"))
 	cmd.Dir = work
-	// The notebook lives outside any checkout here: the kernel's PTYCHOKIT_ROOT is used.
-	cmd.Env = append(os.Environ(), "GONB_DIR="+t.TempDir(), "GONB_TMP_DIR="+work, "PTYCHOKIT_ROOT="+root)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("use_checkout.sh: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "Cells build against github.com/ptychokit/ptychokit at ") {
-		t.Errorf("use_checkout.sh said %q", out)
+	cmd.Env = append(os.Environ(), "GONB_TMP_DIR="+work, "GONB_DIR="+t.TempDir(), "PTYCHOKIT_ROOT=")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "PTYCHOKIT_ROOT is unset") {
+		t.Errorf("no checkout anywhere: err=%v, output %q; want a failure naming PTYCHOKIT_ROOT", err, out)
 	}
 
 	offline := []string{"GOPROXY=off", "GOFLAGS=-mod=readonly", "GOWORK=off"}

@@ -94,6 +94,9 @@ func main() {
 		return
 	}
 
+	if _, err := exec.LookPath(*flagJupyter); err != nil {
+		fail(fmt.Errorf("%s not found (%v): run `make kernel` (kernel/setup.sh) first", *flagJupyter, err))
+	}
 	outDir := *flagOut
 	if outDir == "" {
 		d, err := os.MkdirTemp("", "runnotebooks-")
