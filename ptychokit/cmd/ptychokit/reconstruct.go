@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ptychokit/ptychokit/plots"
@@ -88,6 +89,8 @@ Example:
 		return fmt.Errorf("--batch_size %d: want ≥ 1", *batchSize)
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q (flags only; see --help)", fs.Arg(0))
+	case !slices.Contains(solvers.Names(), *algo):
+		return fmt.Errorf("--algo %q: want one of %s", *algo, strings.Join(solvers.Names(), ", "))
 	}
 
 	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true, Intensity: *intensity})
