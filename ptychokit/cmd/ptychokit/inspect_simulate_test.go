@@ -104,3 +104,26 @@ func TestSimulateFromRun1084(t *testing.T) {
 		t.Fatalf("simulated file: n %d N %d object %v Y %d", ds.Count, ds.N, ds.Object != nil, len(ds.Y))
 	}
 }
+
+// TestDatasetsReproducible remakes the smallest committed dataset with the
+// arguments of datasets/make.sh and checks it is byte-identical: `make
+// datasets` must remake datasets/ exactly.
+func TestDatasetsReproducible(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "grf_N32.npz")
+	code, stderr := run("simulate", "--object", "grf", "--object_size", "96", "--probe", "disk",
+		"--positions", "raster", "--step", "8", "--N", "32", "--nphotons", "1e6", "--seed", "2", "--output_file", out)
+	if code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../../../datasets/grf_N32.npz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("datasets/grf_N32.npz differs from what the simulator makes now (%d vs %d bytes): run `make datasets` and commit", len(want), len(got))
+	}
+}
