@@ -32,14 +32,20 @@ func Conv2D(ctx *context.Context, x *graph.Node, filters, kernelSize, stride int
 
 // Conv2DKernel convolves x [B, H, W, Cin] with kernel [k, k, Cin, Cout], "same"
 // padding, no bias, giving [B, ceil(H/stride), ceil(W/stride), Cout]. The form
-// (native or portable) is chosen by ConvForm of x's backend.
+// (native or portable) is chosen by ConvForm of x's backend, except that even
+// kernel sizes always use the portable form (GoMLX's native gradient is wrong
+// for them).
 //
 // Like every deep-learning "convolution" it is a cross-correlation:
 // y[b, i, j, o] = Σ x[b, i·s+u-p, j·s+v-p, c] · kernel[u, v, c, o], with
 // p = (k-1)/2 and zeros outside x.
 func Conv2DKernel(x, kernel *graph.Node, stride int) *graph.Node {
 	checkConv("Conv2DKernel", x, kernel, stride)
-	if ConvForm(x.Graph().Backend()) == Native {
+	// GoMLX v0.26.0's input gradient of a PadSame convolution is wrong for
+	// even kernels (asymmetric padding): on the H200 it disagreed with the
+	// portable gradient, which matches finite differences. Even kernels
+	// therefore take the portable form everywhere.
+	if ConvForm(x.Graph().Backend()) == Native && kernel.Shape().Dimensions[0]%2 == 1 {
 		return convNative(x, kernel, stride)
 	}
 	return convPortable(x, kernel, stride)

@@ -12,7 +12,8 @@ const (
 
 // ConvForm says which form Conv2D and Conv2DKernel use on backend b: Native
 // when b has ConvGeneral and Reverse (which the gradient of ConvGeneral
-// needs), else Portable.
+// needs), else Portable. Even kernel sizes use the portable form on every
+// backend (see Conv2DKernel).
 func ConvForm(b backends.Backend) string {
 	ops := b.Capabilities().Operations
 	if ops[backends.OpTypeConvGeneral] && ops[backends.OpTypeReverse] {
