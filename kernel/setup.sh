@@ -19,12 +19,13 @@
 #                          cell, and a binary without symbol table and DWARF links in
 #                          about half the time (panics still show file:line)
 #
-# Environment: JUPYTER (default /usr/bin/jupyter, Debian's — not a pyenv shim),
-# KERNEL_NAME (default "ptychokit").
+# Environment: JUPYTER (default /usr/bin/jupyter, Debian's — not a pyenv shim; on a
+# system without dpkg, the jupyter on PATH, and step 1 is skipped), KERNEL_NAME
+# (default "ptychokit").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-JUPYTER="${JUPYTER:-/usr/bin/jupyter}"
+JUPYTER="${JUPYTER:-}"
 KERNEL_NAME="${KERNEL_NAME:-ptychokit}"
 DISPLAY_NAME="ptychokit (Go)"
 DEVICE="${PTYCHOKIT_DEVICE:-cpu}"
@@ -44,21 +45,28 @@ command -v go >/dev/null || die "go is not on PATH; install Go $(sed -n 's/^go /
 GO="$(command -v go)"
 
 # --- 1. Jupyter, from Debian ----------------------------------------------------------
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	SUDO=()
-	if [ "$(id -u)" != 0 ]; then
-		command -v sudo >/dev/null || die "Debian packages missing (${missing[*]}); as root run: apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-		SUDO=(sudo -n)
+if command -v dpkg-query >/dev/null; then
+	missing=()
+	for p in "${DEB_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if ((${#missing[@]})); then
+		SUDO=()
+		if [ "$(id -u)" != 0 ]; then
+			command -v sudo >/dev/null || die "Debian packages missing (${missing[*]}); as root run: apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+			SUDO=(sudo -n)
+		fi
+		say "installing Debian packages: ${missing[*]}"
+		"${SUDO[@]}" apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	fi
-	say "installing Debian packages: ${missing[*]}"
-	"${SUDO[@]}" apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	JUPYTER="${JUPYTER:-/usr/bin/jupyter}" # Debian's: PATH may lead to a pyenv shim instead
+else
+	# Not Debian: the Jupyter the user installed (with nbconvert and nbclient).
+	JUPYTER="${JUPYTER:-$(command -v jupyter || true)}"
+	[ -n "$JUPYTER" ] || die "no dpkg here and no jupyter on PATH: install Jupyter (with nbconvert and nbclient), or set JUPYTER"
 fi
-[ -x "$JUPYTER" ] || die "$JUPYTER not found (Debian's jupyter-core); set JUPYTER=/path/to/jupyter"
+[ -x "$JUPYTER" ] || die "$JUPYTER not found; set JUPYTER=/path/to/jupyter"
 "$JUPYTER" nbconvert --version >/dev/null 2>&1 || die "$JUPYTER nbconvert does not run"
 
 # --- 2. GoNB, goimports, gopls at pinned versions --------------------------------------
