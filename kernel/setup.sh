@@ -48,7 +48,8 @@ GO="$(command -v go)"
 if command -v dpkg-query >/dev/null; then
 	missing=()
 	for p in "${DEB_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+		[[ $status == *"install ok installed"* ]] || missing+=("$p")
 	done
 	if ((${#missing[@]})); then
 		SUDO=()
@@ -146,6 +147,8 @@ if ! cmp -s "$ROOT/kernel/logo-svg.svg" "$SPEC_DIR/logo-svg.svg"; then
 	cp "$ROOT/kernel/logo-svg.svg" "$SPEC_DIR/logo-svg.svg"
 fi
 
-"$JUPYTER" kernelspec list 2>/dev/null | grep -Eq "^[[:space:]]+$KERNEL_NAME[[:space:]]" ||
+# (Captured first: with pipefail, `grep -q` closing the pipe early fails the pipeline.)
+specs="$("$JUPYTER" kernelspec list 2>/dev/null)" || die "$JUPYTER kernelspec list failed"
+grep -Eq "^[[:space:]]+$KERNEL_NAME[[:space:]]" <<<"$specs" ||
 	die "jupyter kernelspec list does not show \"$KERNEL_NAME\" after installing it in $SPEC_DIR"
 say "ready: kernel \"$KERNEL_NAME\" ($DISPLAY_NAME), device $DEVICE, checkout $ROOT"
