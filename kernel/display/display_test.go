@@ -250,3 +250,25 @@ func equal(a, b []float64) bool {
 	}
 	return true
 }
+
+func TestLiveCurveSet(t *testing.T) {
+	got := capture(t)
+	c := NewLiveCurve("loss", "epoch", "loss")
+	c.Every = 0
+	c.Add("train", 0, 5)
+	c.Set("train", []float64{1, 2, 3}, []float64{0.5, math.Inf(1), 0.25, 99})
+	xs, ys := c.Points("train")
+	if !equal(xs, []float64{1, 3}) || !equal(ys, []float64{0.5, 0.25}) {
+		t.Errorf("after Set: (%v, %v), want x [1 3], y [0.5 0.25] (the old point gone, Inf dropped, the extra y ignored)", xs, ys)
+	}
+	if len(*got) != 2 {
+		t.Errorf("Add then Set with Every = 0 displayed %d times, want 2", len(*got))
+	}
+	if err := c.Flush(); err != nil || len(*got) != 2 {
+		t.Errorf("Flush after Set: err %v, %d outputs; want no redraw", err, len(*got))
+	}
+	c.Set("train", nil, nil)
+	if xs, _ := c.Points("train"); len(xs) != 0 {
+		t.Errorf("Set to nothing left %v", xs)
+	}
+}

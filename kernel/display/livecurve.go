@@ -43,8 +43,8 @@ type LiveCurve struct {
 	id       string
 	series   []*curveSeries
 	lastDraw time.Time
-	drawn    int // points drawn by the last redraw
-	points   int // points added so far
+	drawn    int // version drawn by the last redraw
+	version  int // bumped by every change of the points
 	err      error
 }
 
@@ -69,8 +69,28 @@ func (c *LiveCurve) Add(series string, x, y float64) {
 	s := c.seriesLocked(series)
 	if !math.IsNaN(x) && !math.IsInf(x, 0) && !math.IsNaN(y) && !math.IsInf(y, 0) {
 		s.xy = append(s.xy, plotter.XY{X: x, Y: y})
-		c.points++
+		c.version++
 	}
+	if c.err == nil && time.Since(c.lastDraw) >= c.Every {
+		c.err = c.redrawLocked()
+	}
+}
+
+// Set replaces the points of the named series by (x[i], y[i]) — for hooks
+// that hand over the whole history each time, such as a training loop's
+// per-epoch callback — and redraws as Add does. x and y must have equal
+// lengths; extra values of the longer one are ignored.
+func (c *LiveCurve) Set(series string, x, y []float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.seriesLocked(series)
+	s.xy = s.xy[:0]
+	for i := range min(len(x), len(y)) {
+		if !math.IsNaN(x[i]) && !math.IsInf(x[i], 0) && !math.IsNaN(y[i]) && !math.IsInf(y[i], 0) {
+			s.xy = append(s.xy, plotter.XY{X: x[i], Y: y[i]})
+		}
+	}
+	c.version++
 	if c.err == nil && time.Since(c.lastDraw) >= c.Every {
 		c.err = c.redrawLocked()
 	}
@@ -81,7 +101,7 @@ func (c *LiveCurve) Add(series string, x, y float64) {
 func (c *LiveCurve) Flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err == nil && (c.drawn != c.points || c.id == "") {
+	if c.err == nil && (c.drawn != c.version || c.id == "") {
 		c.err = c.redrawLocked()
 	}
 	return c.err
@@ -141,7 +161,7 @@ func (c *LiveCurve) redrawLocked() error {
 		DisplayID: c.id,
 	})
 	c.lastDraw = time.Now()
-	c.drawn = c.points
+	c.drawn = c.version
 	return nil
 }
 
