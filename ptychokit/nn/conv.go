@@ -57,21 +57,78 @@ func convNative(x, kernel *graph.Node, stride int) *graph.Node {
 }
 
 // convPortable is im2col + one DotGeneral, with a hand-written gradient.
+// At stride 1 the patches are cut with Slice and Concatenate (about 1.7×
+// faster than Gather on SimpleGo); at other strides they are gathered.
 func convPortable(x, kernel *graph.Node, stride int) *graph.Node {
 	k := kernel.Shape().Dimensions[0]
 	var patches *graph.Node
 	return withGradient([]*graph.Node{x, kernel},
 		func(in []*graph.Node) *graph.Node {
-			patches = im2col(in[0], k, stride) // [B, Ho, Wo, k, k, Cin]
-			return graph.DotGeneral(patches, []int{3, 4, 5}, nil, in[1], []int{0, 1, 2}, nil)
+			hookedKernel := in[1]
+			if stride == 1 {
+				// Slice has no gradient SimpleGo can build (it needs Pad), so the
+				// patches are cut behind a StopGradient, and a zero-valued
+				// carrier from one gathered element of x keeps x on the
+				// differentiated path to the output (see withGradient).
+				patches = graph.StopGradient(im2colSlices(in[0], k, (k-1)/2, false))
+				hookedKernel = graph.Add(hookedKernel, zeroCarrier(in[0]))
+			} else {
+				patches = im2col(in[0], k, stride)
+			}
+			// patches: [B, Ho, Wo, k, k, Cin].
+			return graph.DotGeneral(patches, []int{3, 4, 5}, nil, hookedKernel, []int{0, 1, 2}, nil)
 		},
 		func(in []*graph.Node, _, v *graph.Node) []*graph.Node {
 			// v: [B, Ho, Wo, Cout].
 			dKernel := graph.DotGeneral(patches, []int{0, 1, 2}, nil, v, []int{0, 1, 2}, nil)
-			spread := col2imGather(v, in[0].Shape(), k, stride) // [B, H, W, k, k, Cout]
+			var spread *graph.Node // [B, H, W, k, k, Cout]
+			if stride == 1 {
+				// The transposed pattern of a stride-1 convolution is the same
+				// patch cut of v, padded the other way round, taps reversed.
+				spread = im2colSlices(v, k, k-1-(k-1)/2, true)
+			} else {
+				spread = col2imGather(v, in[0].Shape(), k, stride)
+			}
 			dx := graph.DotGeneral(spread, []int{3, 4, 5}, nil, in[1], []int{0, 1, 3}, nil)
 			return []*graph.Node{dx, dKernel}
 		})
+}
+
+// zeroCarrier is a scalar zero computed from one gathered element of x, whose
+// gradient graph (a ScatterSum) can be built on every backend.
+func zeroCarrier(x *graph.Node) *graph.Node {
+	g := x.Graph()
+	origin := graph.Const(g, [][]int32{make([]int32, x.Rank())})
+	element := graph.ReduceAllSum(graph.Gather(x, origin))
+	return graph.Where(graph.Const(g, false), element, graph.ScalarZero(g, x.DType()))
+}
+
+// im2colSlices cuts the k×k stride-1 patches of x [B, H, W, C], with padBefore
+// zeros before and k-1-padBefore after each spatial axis: [B, H, W, k, k, C].
+// With reversed, tap (u, v) is the one at offset (k-1-u, k-1-v). It is two
+// rounds of Slice + Concatenate (columns, then rows), which costs fewer
+// element copies than cutting the k² patches one by one.
+func im2colSlices(x *graph.Node, k, padBefore int, reversed bool) *graph.Node {
+	d := x.Shape().Dimensions
+	b, h, w, c := d[0], d[1], d[2], d[3]
+	padded := ZeroPad2D(x, padBefore, k-1-padBefore, padBefore, k-1-padBefore)
+	offset := func(tap int) int {
+		if reversed {
+			return k - 1 - tap
+		}
+		return tap
+	}
+	cuts := make([]*graph.Node, k)
+	for u := range k {
+		o := offset(u)
+		cuts[u] = graph.Slice(padded, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(o, o+w), graph.AxisRange())
+	}
+	columns := graph.Concatenate(cuts, 3) // [B, H+k-1, W, k·C]
+	for u := range k {
+		o := offset(u)
+		cuts[u] = graph.Slice(columns, graph.AxisRange(), graph.AxisRange(o, o+h), graph.AxisRange(), graph.AxisRange())
+	}
+	return graph.Reshape(graph.Concatenate(cuts, 3), b, h, w, k, k, c)
 }
 
 // convOutSize is the "same"-padded output side.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +33,20 @@ func cpuBackend() backends.Backend {
 		panic(err)
 	}
 	return b
+}
+
+// init lets an experiment set SimpleGo's float32 DotGeneral block size
+// (log2 of the block side; 5 in GoMLX v0.26.0) with
+// $PTYCHOKIT_SIMPLEGO_BLOCKLOG2, before any graph is built. It is a
+// process-wide knob of SimpleGo, so nn itself never sets it.
+func init() {
+	if v := os.Getenv("PTYCHOKIT_SIMPLEGO_BLOCKLOG2"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 8 {
+			panic(fmt.Sprintf("PTYCHOKIT_SIMPLEGO_BLOCKLOG2=%q: want an integer in [2, 8]", v))
+		}
+		simplego.DotGeneralTargetBlockLog2Dim[dtypes.Float32] = n
+	}
 }
 
 // array is a float64 host array with its dimensions, the currency of the
