@@ -145,6 +145,9 @@ type footprints struct {
 // Plot implements plot.Plotter.
 func (f *footprints) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
+	// Translucent, so that overlap reads as density; fainter for long scans,
+	// whose circles would otherwise fill the plot.
+	alpha := uint8(math.Max(16, math.Min(80, 80*math.Sqrt(100/float64(len(f.x))))))
 	for i := range f.x {
 		cx, cy := trX(f.x[i]), trY(-f.y[i])
 		rad := trX(f.x[i]+f.radius) - cx
@@ -153,8 +156,7 @@ func (f *footprints) Plot(c draw.Canvas, p *plot.Plot) {
 		path.Arc(vg.Point{X: cx, Y: cy}, rad, 0, 2*math.Pi)
 		path.Close()
 		r, g, b, _ := f.color(i).RGBA()
-		// Translucent, so that the overlap reads as density.
-		c.SetLineStyle(draw.LineStyle{Color: color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x50}, Width: vg.Points(0.6)})
+		c.SetLineStyle(draw.LineStyle{Color: color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: alpha}, Width: vg.Points(0.6)})
 		c.Stroke(path)
 	}
 }
