@@ -57,39 +57,53 @@ func convNative(x, kernel *graph.Node, stride int) *graph.Node {
 }
 
 // convPortable is im2col + one DotGeneral, with a hand-written gradient.
-// At stride 1 the patches are cut with Slice and Concatenate (about 1.7×
-// faster than Gather on SimpleGo); at other strides they are gathered.
+//
+// At stride 1 the patches are cut channels-first, [k, k, C, B, H, W], with
+// Slice and Concatenate: the concatenations then copy whole planes, and the
+// kernel gradient (patches contracted over B, H, W) finds its contracting
+// axes last, as SimpleGo's DotGeneral wants them. At other strides the
+// patches are gathered, [B, Ho, Wo, k, k, C].
 func convPortable(x, kernel *graph.Node, stride int) *graph.Node {
 	k := kernel.Shape().Dimensions[0]
+	if stride == 1 {
+		return convPortableStride1(x, kernel)
+	}
 	var patches *graph.Node
 	return withGradient([]*graph.Node{x, kernel},
 		func(in []*graph.Node) *graph.Node {
-			hookedKernel := in[1]
-			if stride == 1 {
-				// Slice has no gradient SimpleGo can build (it needs Pad), so the
-				// patches are cut behind a StopGradient, and a zero-valued
-				// carrier from one gathered element of x keeps x on the
-				// differentiated path to the output (see withGradient).
-				patches = graph.StopGradient(im2colSlices(in[0], k, (k-1)/2, false))
-				hookedKernel = graph.Add(hookedKernel, zeroCarrier(in[0]))
-			} else {
-				patches = im2col(in[0], k, stride)
-			}
-			// patches: [B, Ho, Wo, k, k, Cin].
-			return graph.DotGeneral(patches, []int{3, 4, 5}, nil, hookedKernel, []int{0, 1, 2}, nil)
+			patches = im2col(in[0], k, stride) // [B, Ho, Wo, k, k, Cin]
+			return graph.DotGeneral(patches, []int{3, 4, 5}, nil, in[1], []int{0, 1, 2}, nil)
 		},
 		func(in []*graph.Node, _, v *graph.Node) []*graph.Node {
 			// v: [B, Ho, Wo, Cout].
 			dKernel := graph.DotGeneral(patches, []int{0, 1, 2}, nil, v, []int{0, 1, 2}, nil)
-			var spread *graph.Node // [B, H, W, k, k, Cout]
-			if stride == 1 {
-				// The transposed pattern of a stride-1 convolution is the same
-				// patch cut of v, padded the other way round, taps reversed.
-				spread = im2colSlices(v, k, k-1-(k-1)/2, true)
-			} else {
-				spread = col2imGather(v, in[0].Shape(), k, stride)
-			}
+			spread := col2imGather(v, in[0].Shape(), k, stride) // [B, H, W, k, k, Cout]
 			dx := graph.DotGeneral(spread, []int{3, 4, 5}, nil, in[1], []int{0, 1, 3}, nil)
+			return []*graph.Node{dx, dKernel}
+		})
+}
+
+func convPortableStride1(x, kernel *graph.Node) *graph.Node {
+	k := kernel.Shape().Dimensions[0]
+	padBefore := (k - 1) / 2
+	var patches *graph.Node // [k, k, Cin, B, H, W]
+	return withGradient([]*graph.Node{x, kernel},
+		func(in []*graph.Node) *graph.Node {
+			// Slice has no gradient SimpleGo can build (it needs Pad), so the
+			// patches are cut behind a StopGradient, and a zero-valued carrier
+			// from one gathered element of x keeps x on the differentiated
+			// path to the output (see withGradient).
+			patches = graph.StopGradient(patchesChannelsFirst(in[0], k, padBefore, false))
+			hookedKernel := graph.Add(in[1], zeroCarrier(in[0]))
+			return graph.DotGeneral(patches, []int{0, 1, 2}, nil, hookedKernel, []int{0, 1, 2}, nil)
+		},
+		func(in []*graph.Node, _, v *graph.Node) []*graph.Node {
+			// v: [B, H, W, Cout].
+			dKernel := graph.DotGeneral(patches, []int{3, 4, 5}, nil, v, []int{0, 1, 2}, nil)
+			// The transposed pattern of a stride-1 convolution is the same cut
+			// of v, padded the other way round, taps reversed.
+			spread := patchesChannelsFirst(v, k, k-1-padBefore, true) // [k, k, Cout, B, H, W]
+			dx := graph.DotGeneral(spread, []int{0, 1, 2}, nil, in[1], []int{0, 1, 3}, nil)
 			return []*graph.Node{dx, dKernel}
 		})
 }
@@ -103,15 +117,17 @@ func zeroCarrier(x *graph.Node) *graph.Node {
 	return graph.Where(graph.Const(g, false), element, graph.ScalarZero(g, x.DType()))
 }
 
-// im2colSlices cuts the k×k stride-1 patches of x [B, H, W, C], with padBefore
-// zeros before and k-1-padBefore after each spatial axis: [B, H, W, k, k, C].
-// With reversed, tap (u, v) is the one at offset (k-1-u, k-1-v). It is two
-// rounds of Slice + Concatenate (columns, then rows), which costs fewer
-// element copies than cutting the k² patches one by one.
-func im2colSlices(x *graph.Node, k, padBefore int, reversed bool) *graph.Node {
+// patchesChannelsFirst cuts the k×k stride-1 patches of x [B, H, W, C], with
+// padBefore zeros before and k-1-padBefore after each spatial axis, as
+// [k, k, C, B, H, W]. With reversed, tap (u, v) is the one at offset
+// (k-1-u, k-1-v). It transposes x once, then does two rounds of Slice +
+// Concatenate (columns, then rows): fewer element copies than cutting the k²
+// patches one by one, and each concatenation copies whole planes.
+func patchesChannelsFirst(x *graph.Node, k, padBefore int, reversed bool) *graph.Node {
 	d := x.Shape().Dimensions
 	b, h, w, c := d[0], d[1], d[2], d[3]
-	padded := ZeroPad2D(x, padBefore, k-1-padBefore, padBefore, k-1-padBefore)
+	planes := graph.TransposeAllAxes(x, 3, 0, 1, 2) // [C, B, H, W]
+	planes = padAxis(padAxis(planes, 2, padBefore, k-1-padBefore), 3, padBefore, k-1-padBefore)
 	offset := func(tap int) int {
 		if reversed {
 			return k - 1 - tap
@@ -121,14 +137,14 @@ func im2colSlices(x *graph.Node, k, padBefore int, reversed bool) *graph.Node {
 	cuts := make([]*graph.Node, k)
 	for u := range k {
 		o := offset(u)
-		cuts[u] = graph.Slice(padded, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(o, o+w), graph.AxisRange())
+		cuts[u] = graph.Slice(planes, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(), graph.AxisRange(o, o+w))
 	}
-	columns := graph.Concatenate(cuts, 3) // [B, H+k-1, W, k·C]
+	columns := graph.Concatenate(cuts, 0) // [k·C, B, H+k-1, W]
 	for u := range k {
 		o := offset(u)
-		cuts[u] = graph.Slice(columns, graph.AxisRange(), graph.AxisRange(o, o+h), graph.AxisRange(), graph.AxisRange())
+		cuts[u] = graph.Slice(columns, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(o, o+h), graph.AxisRange())
 	}
-	return graph.Reshape(graph.Concatenate(cuts, 3), b, h, w, k, k, c)
+	return graph.Reshape(graph.Concatenate(cuts, 0), k, k, c, b, h, w)
 }
 
 // convOutSize is the "same"-padded output side.
