@@ -109,7 +109,14 @@ func (f *Figure) WriteSVG(w io.Writer, widthPx, heightPx int) error {
 	if err := f.Draw(dc); err != nil {
 		return err
 	}
-	if _, err := canvas.WriteTo(w); err != nil {
+	var buf bytes.Buffer
+	if _, err := canvas.WriteTo(&buf); err != nil {
+		return fmt.Errorf("plots: writing SVG: %w", err)
+	}
+	// vgsvg embeds images as PNG but labels them image/jpg; browsers sniff
+	// the bytes, stricter renderers (librsvg) drop the image. Say PNG.
+	out := bytes.ReplaceAll(buf.Bytes(), []byte(`"data:image/jpg;base64,`), []byte(`"data:image/png;base64,`))
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("plots: writing SVG: %w", err)
 	}
 	return nil
