@@ -1,0 +1,188 @@
+package pinn
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+)
+
+// Groups is a dataset arranged for the network: G groups of C patterns, on
+// the host as float32, ready to be cut into batches.
+type Groups struct {
+	N, C, Count int
+	// Counts is [Count, N, N, C]: diffraction amplitudes in sqrt(counts),
+	// s·InputScale·diffraction (see PhysicsScale).
+	Counts []float32
+	// Offsets is [Count, C, 2]: (dx, dy) of each pattern from its group's
+	// centre, object pixels.
+	Offsets []float32
+	// TrueRe, TrueIm are the ground-truth patches [Count, N, N, C] (from the
+	// dataset's Y) for the supervised model; nil otherwise.
+	TrueRe, TrueIm []float32
+	// Grouping says which scan points each group holds.
+	Grouping *Grouping
+	// InputScale is the factor data.InputScale gave for this dataset.
+	InputScale float64
+	// CanvasPad is the margin the overlap merge needs: ceil(max |offset|) + 1.
+	CanvasPad int
+}
+
+// MakeGroups groups a dataset's scan points (data.Groups with the run's
+// gridsize, neighbor_count, n_images and seed) and scales its diffraction for
+// the network. needTruth asks for the true patches (the supervised model);
+// it is an error when the dataset has no Y.
+func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (*Groups, error) {
+	m := cfg.Model
+	n, c := m.N, m.Channels()
+	name := ds.Path
+	if name == "" {
+		name = "dataset"
+	}
+	if ds.N != n {
+		return nil, fmt.Errorf("%s: patterns are %d×%d but the model has N = %d", name, ds.N, ds.N, n)
+	}
+	if ds.Diffraction == nil || ds.Count == 0 {
+		return nil, fmt.Errorf("%s: no diffraction patterns", name)
+	}
+	if needTruth && ds.Y == nil {
+		return nil, fmt.Errorf("%s: the supervised model needs the ground-truth patches 'Y', which this file lacks", name)
+	}
+	if nImages <= 0 {
+		nImages = ds.Count
+	}
+	grouping, err := groupScan(ds.XCoords, ds.YCoords, m.Gridsize, cfg.Data.NeighborCount, nImages, cfg.Training.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: grouping: %w", name, err)
+	}
+	inputScale := inputScale(ds.Diffraction, n)
+	if !(inputScale > 0) || math.IsInf(inputScale, 0) {
+		return nil, fmt.Errorf("%s: diffraction has no energy (input scale %g)", name, inputScale)
+	}
+	scale := float32(inputScale * PhysicsScale(cfg.Training.NPhotons, n))
+	count := len(grouping.Index)
+	gr := &Groups{N: n, C: c, Count: count, Grouping: grouping, InputScale: inputScale,
+		Counts: make([]float32, count*n*n*c), Offsets: make([]float32, count*c*2)}
+	if needTruth {
+		gr.TrueRe = make([]float32, count*n*n*c)
+		gr.TrueIm = make([]float32, count*n*n*c)
+	}
+	maxOffset := 0.0
+	for gi, members := range grouping.Index {
+		if len(members) != c {
+			return nil, fmt.Errorf("%s: group %d has %d members, want gridsize² = %d", name, gi, len(members), c)
+		}
+		for ch, p := range members {
+			src := ds.Diffraction[p*n*n : (p+1)*n*n]
+			for i, v := range src {
+				gr.Counts[(gi*n*n+i)*c+ch] = v * scale
+			}
+			if needTruth {
+				y := ds.Y[p*n*n : (p+1)*n*n]
+				for i, v := range y {
+					gr.TrueRe[(gi*n*n+i)*c+ch] = real(v)
+					gr.TrueIm[(gi*n*n+i)*c+ch] = imag(v)
+				}
+			}
+			dx, dy := 0.0, 0.0
+			if c > 1 {
+				dx, dy = grouping.OffsetX[gi][ch], grouping.OffsetY[gi][ch]
+			}
+			gr.Offsets[(gi*c+ch)*2] = float32(dx)
+			gr.Offsets[(gi*c+ch)*2+1] = float32(dy)
+			maxOffset = max(maxOffset, math.Abs(dx), math.Abs(dy))
+		}
+	}
+	gr.CanvasPad = int(math.Ceil(maxOffset)) + 1
+	return gr, nil
+}
+
+// split returns the group indices for training and validation: a seeded
+// permutation, the last ⌈fraction·G⌉ (at least 1 when fraction > 0 and G ≥ 2)
+// held out.
+func split(count int, fraction float64, seed int64) (trainIdx, valIdx []int) {
+	perm := rand.New(rand.NewPCG(uint64(seed), 0x5eed5eed)).Perm(count)
+	nVal := int(math.Ceil(fraction * float64(count)))
+	if fraction > 0 && nVal == 0 && count >= 2 {
+		nVal = 1
+	}
+	if nVal >= count {
+		nVal = count - 1
+	}
+	return perm[:count-nVal], perm[count-nVal:]
+}
+
+// epochOrder is the shuffled order of epoch e, derived from (seed, e) alone so
+// that a run resumed after epoch k sees the same batches as one that never
+// stopped.
+func epochOrder(idx []int, seed int64, epoch int) []int {
+	order := append([]int(nil), idx...)
+	r := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)+1))
+	r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order
+}
+
+// batches is a train.Dataset over some groups in a fixed order; the last
+// batch may be short.
+type batches struct {
+	name      string
+	g         *Groups
+	order     []int
+	batchSize int
+	pos       int
+	truth     bool
+}
+
+func (b *batches) Name() string { return b.name }
+func (b *batches) Reset()       { b.pos = 0 }
+
+func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
+	if b.pos >= len(b.order) {
+		return nil, nil, nil, io.EOF
+	}
+	end := min(b.pos+b.batchSize, len(b.order))
+	idx := b.order[b.pos:end]
+	b.pos = end
+	counts, offsets := b.g.gather(idx)
+	inputs = []*tensors.Tensor{counts, offsets}
+	if b.truth {
+		re, im := b.g.gatherTruth(idx)
+		labels = []*tensors.Tensor{re, im}
+	} else {
+		again, _ := b.g.gather(idx) // the loss compares with the same counts
+		labels = []*tensors.Tensor{again}
+	}
+	return nil, inputs, labels, nil
+}
+
+// gather copies the groups idx into tensors [B, N, N, C] and [B, C, 2].
+func (g *Groups) gather(idx []int) (counts, offsets *tensors.Tensor) {
+	n, c := g.N, g.C
+	per := n * n * c
+	cs := make([]float32, len(idx)*per)
+	os := make([]float32, len(idx)*c*2)
+	for b, gi := range idx {
+		copy(cs[b*per:(b+1)*per], g.Counts[gi*per:(gi+1)*per])
+		copy(os[b*c*2:(b+1)*c*2], g.Offsets[gi*c*2:(gi+1)*c*2])
+	}
+	return tensors.FromFlatDataAndDimensions(cs, len(idx), n, n, c),
+		tensors.FromFlatDataAndDimensions(os, len(idx), c, 2)
+}
+
+func (g *Groups) gatherTruth(idx []int) (re, im *tensors.Tensor) {
+	n, c := g.N, g.C
+	per := n * n * c
+	rs := make([]float32, len(idx)*per)
+	is := make([]float32, len(idx)*per)
+	for b, gi := range idx {
+		copy(rs[b*per:(b+1)*per], g.TrueRe[gi*per:(gi+1)*per])
+		copy(is[b*per:(b+1)*per], g.TrueIm[gi*per:(gi+1)*per])
+	}
+	return tensors.FromFlatDataAndDimensions(rs, len(idx), n, n, c),
+		tensors.FromFlatDataAndDimensions(is, len(idx), n, n, c)
+}

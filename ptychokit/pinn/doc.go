@@ -1,0 +1,31 @@
+// Package pinn is PtychoPINN on GoMLX: the physics-informed encoder-decoder
+// that maps diffraction amplitudes to object patches, trained without ground
+// truth through a differentiable far-field model; its supervised
+// (PtychoNN-style) variant; training with checkpoints and exact resume;
+// inference and stitching.
+//
+// # Conventions
+//
+// Shapes and Fourier conventions are the glossary's (package ptychokit).
+// Inside the network images are NHWC: [B, N, N, C], C = gridsize² patterns a
+// group; the physics works on [B, C, N, N].
+//
+// Units. A dataset's diffraction d is rescaled by data.InputScale to X (mean
+// pattern energy (N/2)²) and by s = sqrt(nphotons)/(N/2) (PhysicsScale) to
+// counts amplitude s·X, whose mean pattern energy is nphotons. The network
+// sees s·X/exp(log_scale), log_scale a scalar variable starting at log s
+// (trainable with intensity_scale_trainable). The probe is scaled to
+// Σ|probe|² = (N/2)² (InitProbe). The predicted intensity is
+// λ = fftshift(|DFT2(probe·patch)|²)/N² · exp(2·log_scale), in counts; the
+// Poisson loss compares it with k = (s·X)² (PoissonNLL).
+//
+// Files of an output directory: config.json (package config), history.csv
+// (epoch, train_loss, val_loss, lr, seconds), checkpoints/ (GoMLX
+// checkpoints, the latest keep_checkpoints, each with the configuration JSON
+// inside as the context parameter ParamConfig) and best/ (a copy of the
+// checkpoint with the lowest validation loss).
+//
+// Public entry points (Train, TrainOn, Load, Model's methods) return errors;
+// GoMLX panics inside them are turned into errors. Graph-building functions
+// (Forward, Loss, …) panic with a "ptychokit: " message on programmer errors.
+package pinn

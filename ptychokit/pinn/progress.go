@@ -1,0 +1,59 @@
+package pinn
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// progressLine draws a one-line progress bar per epoch on a terminal-like
+// writer: "epoch 3/50 [#####.....] 12/24 loss 1.234e+03 eta 10s", redrawn in
+// place with a carriage return at most every 100 ms, then a summary line.
+type progressLine struct {
+	w              io.Writer
+	epoch, nEpochs int
+	steps          int
+	begin, last    time.Time
+}
+
+func newProgressLine(w io.Writer) *progressLine { return &progressLine{w: w} }
+
+func (p *progressLine) start(epoch, nEpochs, steps int) {
+	p.epoch, p.nEpochs, p.steps = epoch, nEpochs, steps
+	p.begin = time.Now()
+	p.last = time.Time{}
+}
+
+func (p *progressLine) step(done int, meanLoss float64) {
+	if p.w == nil {
+		return
+	}
+	now := time.Now()
+	if done < p.steps && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	const width = 24
+	filled := width * done / max(p.steps, 1)
+	eta := time.Duration(float64(now.Sub(p.begin)) / float64(done) * float64(p.steps-done)).Round(time.Second)
+	fmt.Fprintf(p.w, "\repoch %d/%d [%s%s] %d/%d loss %.6g eta %s   ", p.epoch, p.nEpochs,
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, p.steps, meanLoss, eta)
+}
+
+func (p *progressLine) end(st EpochStats, best bool) {
+	if p.w == nil {
+		return
+	}
+	mark := ""
+	if best {
+		mark = " *best"
+	}
+	val := "-"
+	if !math.IsNaN(st.ValLoss) {
+		val = fmt.Sprintf("%.6g", st.ValLoss)
+	}
+	fmt.Fprintf(p.w, "\repoch %d/%d train_loss %.6g val_loss %s lr %.3g %.1fs%s%s\n", st.Epoch, p.nEpochs,
+		st.TrainLoss, val, st.LR, st.Seconds, mark, strings.Repeat(" ", 20))
+}

@@ -1,0 +1,475 @@
+package pinn
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+)
+
+// Files and folders of an output directory.
+const (
+	HistoryFile   = "history.csv"
+	CheckpointDir = "checkpoints" // the latest keep_checkpoints checkpoints
+	BestDir       = "best"        // the checkpoint with the lowest validation loss
+	// ParamConfig is the context parameter that carries the run's
+	// configuration JSON inside every checkpoint.
+	ParamConfig = "ptychokit_config"
+	// scopeState holds the training loop's own state (epoch, learning rate,
+	// plateau counters), saved with the weights so that a resumed run
+	// continues exactly where it stopped.
+	scopeState = "/training_state"
+)
+
+// EpochStats is one row of history.csv.
+type EpochStats struct {
+	Epoch     int     // 1-based
+	TrainLoss float64 // mean of the epoch's batch losses
+	ValLoss   float64 // mean loss on the validation groups (NaN without any)
+	LR        float64 // learning rate used in the epoch
+	Seconds   float64 // wall time of the epoch, validation included
+}
+
+// TrainOptions are the knobs of a call to Train that are not part of the
+// run's configuration (they do not change the result).
+type TrainOptions struct {
+	// Progress receives a progress line per step and a summary per epoch
+	// (a terminal: os.Stderr); nil is silent.
+	Progress io.Writer
+	// OnEpoch is called after every epoch with the history so far (a live
+	// loss curve in a notebook); an error stops training and is returned.
+	OnEpoch func(history []EpochStats) error
+	// StopAfter, when > 0, stops this call after that many epochs — the
+	// checkpoint is written as after any epoch, and calling Train again on
+	// the same output directory resumes (used to test resuming).
+	StopAfter int
+}
+
+// Result is what Train returns.
+type Result struct {
+	Config  config.Run
+	History []EpochStats
+	// BestEpoch is the epoch of the lowest validation loss (its weights are
+	// in output_dir/best).
+	BestEpoch int
+	// ResumedFrom is the epoch the run continued from (0 for a fresh run).
+	ResumedFrom int
+	// StoppedEarly is true when early stopping ended the run.
+	StoppedEarly bool
+	// StepsPerEpoch and MedianStepSeconds describe the speed.
+	StepsPerEpoch     int
+	MedianStepSeconds float64
+}
+
+// Train loads cfg.Data.TrainDataFile and trains on it (see TrainOn).
+func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result, error) {
+	if cfg.Data.TrainDataFile == "" {
+		return nil, errors.New("--train_data_file is empty")
+	}
+	ds, err := loadDataset(cfg.Data.TrainDataFile)
+	if err != nil {
+		return nil, err
+	}
+	return TrainOn(backend, cfg, ds, opts)
+}
+
+// TrainOn trains the model of cfg on ds, without ground truth for ModelPINN,
+// writing config.json, history.csv and checkpoints into cfg.Data.OutputDir.
+//
+// Adam with learning_rate, multiplied by lr_factor when the validation loss
+// has not improved for lr_patience epochs (not below lr_min); early stop after
+// early_stop_patience epochs without improvement; a seeded validation split
+// and a per-epoch shuffle derived from (seed, epoch). After every epoch the
+// weights, the optimiser state and the loop's state are checkpointed (GoMLX
+// checkpoints, with the configuration JSON inside), the best one copied to
+// output_dir/best. If output_dir already holds checkpoints of the same model,
+// training resumes from the latest and ends with the same weights as a run
+// that never stopped; a different model there is an error.
+func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts TrainOptions) (res *Result, err error) {
+	defer recoverInto(&err, "train")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	out := cfg.Data.OutputDir
+	if out == "" {
+		return nil, errors.New("--output_dir is empty")
+	}
+	resuming, err := checkResume(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Save(out); err != nil {
+		return nil, err
+	}
+	supervised := cfg.Model.ModelType == config.ModelSupervised
+	groups, err := MakeGroups(ds, cfg, cfg.Data.NImages, supervised)
+	if err != nil {
+		return nil, err
+	}
+	if groups.Count < 1 {
+		return nil, fmt.Errorf("%s: no groups to train on", ds.Path)
+	}
+	if ds.Probe == nil || ds.Probe.H != cfg.Model.N || ds.Probe.W != cfg.Model.N {
+		return nil, fmt.Errorf("%s: needs a probeGuess of %d×%d", ds.Path, cfg.Model.N, cfg.Model.N)
+	}
+	trainIdx, valIdx := split(groups.Count, cfg.Training.ValidationSplit, cfg.Training.Seed)
+
+	ctx := context.New()
+	if err := ctx.SetRNGStateFromSeed(cfg.Training.Seed); err != nil {
+		return nil, err
+	}
+	ctx.SetParam(optimizers.ParamLearningRate, cfg.Training.LearningRate)
+	ckpt, err := checkpoints.Build(ctx).Dir(filepath.Join(out, CheckpointDir)).Keep(cfg.Training.KeepCheckpoints).Done()
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read the checkpoint to resume from (%v); remove that directory or choose another --output_dir", filepath.Join(out, CheckpointDir), err)
+	}
+	if resuming {
+		if err := checkCheckpointConfig(ctx, cfg, filepath.Join(out, CheckpointDir)); err != nil {
+			return nil, err
+		}
+	}
+	ctx.SetParam(ParamConfig, string(cfg.Marshal()))
+	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
+		return nil, fmt.Errorf("%s: probeGuess: %w", ds.Path, err)
+	}
+	state := newLoopState(ctx, cfg.Training.LearningRate)
+	history, err := readHistory(filepath.Join(out, HistoryFile), state.epoch())
+	if err != nil {
+		return nil, err
+	}
+	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch()}
+
+	pad := groups.CanvasPad
+	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
+		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, inputs[0], inputs[1], pad)
+		return []*Node{o.Re, o.Im, o.Intensity}
+	}
+	lossFn := func(labels, predictions []*Node) *Node {
+		o := Output{Re: predictions[0], Im: predictions[1], Intensity: predictions[2]}
+		if supervised {
+			return Loss(cfg, o, nil, labels[0], labels[1])
+		}
+		return Loss(cfg, o, labels[0], nil, nil)
+	}
+	trainer := train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(), nil, nil)
+	loop := train.NewLoop(trainer)
+	var epochLossSum float64
+	var epochSteps int
+	progress := newProgressLine(opts.Progress)
+	loop.OnStep("ptychokit", 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
+		loss := shapes.ConvertTo[float64](metrics[0].Value())
+		epochLossSum += loss
+		epochSteps++
+		progress.step(epochSteps, epochLossSum/float64(epochSteps))
+		return nil
+	})
+
+	nBatches := (len(trainIdx) + cfg.Training.BatchSize - 1) / cfg.Training.BatchSize
+	res.StepsPerEpoch = nBatches
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "training %s on %d groups (%d validation), %d steps an epoch, epochs %d..%d\n",
+			describeModel(cfg.Model), len(trainIdx), len(valIdx), nBatches, state.epoch()+1, cfg.Training.NEpochs)
+	}
+	ranThisCall := 0
+	var stepSeconds []float64
+	for epoch := state.epoch() + 1; epoch <= cfg.Training.NEpochs; epoch++ {
+		if state.stopped() {
+			res.StoppedEarly = true
+			break
+		}
+		if opts.StopAfter > 0 && ranThisCall >= opts.StopAfter {
+			break
+		}
+		start := time.Now()
+		lr := state.lr()
+		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
+		epochLossSum, epochSteps = 0, 0
+		progress.start(epoch, cfg.Training.NEpochs, nBatches)
+		trainDS := &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
+			batchSize: cfg.Training.BatchSize, truth: supervised}
+		if _, err := loop.RunEpochs(trainDS, 1); err != nil {
+			return res, fmt.Errorf("epoch %d: %w", epoch, err)
+		}
+		for _, d := range loop.TrainStepDurations {
+			stepSeconds = append(stepSeconds, d.Seconds())
+		}
+		stats := EpochStats{Epoch: epoch, TrainLoss: epochLossSum / float64(max(epochSteps, 1)), ValLoss: math.NaN(), LR: lr}
+		if len(valIdx) > 0 {
+			valDS := &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}
+			metrics, err := trainer.Eval(valDS)
+			if err != nil {
+				return res, fmt.Errorf("epoch %d: validation: %w", epoch, err)
+			}
+			stats.ValLoss = shapes.ConvertTo[float64](metrics[0].Value())
+		}
+		stats.Seconds = time.Since(start).Seconds()
+		improved := state.update(epoch, stats, cfg.Training)
+		res.History = append(res.History, stats)
+		if err := writeHistory(filepath.Join(out, HistoryFile), res.History); err != nil {
+			return res, err
+		}
+		if err := ckpt.Save(); err != nil {
+			return res, fmt.Errorf("epoch %d: save checkpoint: %w", epoch, err)
+		}
+		if improved {
+			if err := copyLatestCheckpoint(filepath.Join(out, CheckpointDir), filepath.Join(out, BestDir)); err != nil {
+				return res, err
+			}
+		}
+		res.BestEpoch = state.bestEpoch()
+		progress.end(stats, improved)
+		ranThisCall++
+		if opts.OnEpoch != nil {
+			if err := opts.OnEpoch(append([]EpochStats(nil), res.History...)); err != nil {
+				return res, err
+			}
+		}
+	}
+	if state.stopped() {
+		res.StoppedEarly = true
+	}
+	res.MedianStepSeconds = median(stepSeconds)
+	return res, nil
+}
+
+func describeModel(m config.Model) string {
+	enc, _ := m.Filters()
+	return fmt.Sprintf("%s N=%d gridsize=%d filters=%v", m.ModelType, m.N, m.Gridsize, enc)
+}
+
+// checkResume reports whether output_dir holds a run to resume, and refuses
+// one of a different model.
+func checkResume(cfg config.Run) (bool, error) {
+	out := cfg.Data.OutputDir
+	entries, err := os.ReadDir(filepath.Join(out, CheckpointDir))
+	if err != nil || len(entries) == 0 {
+		return false, nil
+	}
+	saved, err := config.Load(filepath.Join(out, config.FileName))
+	if err != nil {
+		return false, fmt.Errorf("--output_dir %s holds checkpoints but its configuration is unusable: %w", out, err)
+	}
+	if d := config.SameModel(saved, cfg); d != "" {
+		return false, fmt.Errorf("--output_dir %s holds a run of a different model (%s): choose another --output_dir or the same options", out, d)
+	}
+	return true, nil
+}
+
+// checkCheckpointConfig compares the configuration saved inside the loaded
+// checkpoint with cfg.
+func checkCheckpointConfig(ctx *context.Context, cfg config.Run, dir string) error {
+	text, ok := ctx.GetParam(ParamConfig)
+	if !ok {
+		return fmt.Errorf("%s: the checkpoint carries no ptychokit configuration: not written by ptychokit, or by an incompatible version", dir)
+	}
+	s, _ := text.(string)
+	saved, err := config.Unmarshal([]byte(s))
+	if err != nil {
+		return fmt.Errorf("%s: checkpoint configuration: %w", dir, err)
+	}
+	if d := config.SameModel(saved, cfg); d != "" {
+		return fmt.Errorf("%s: the checkpoint is of a different model (%s)", dir, d)
+	}
+	return nil
+}
+
+// loopState is the training loop's state, kept in context variables so it is
+// checkpointed with the weights.
+type loopState struct {
+	ctx *context.Context
+}
+
+var stateVars = []string{"epoch", "lr", "best_loss", "best_epoch", "since_best_lr", "since_best_stop", "stopped"}
+
+func newLoopState(ctx *context.Context, lr float64) *loopState {
+	sctx := ctx.InAbsPath(scopeState).Checked(false)
+	initial := map[string]float64{"epoch": 0, "lr": lr, "best_loss": math.Inf(1), "best_epoch": 0,
+		"since_best_lr": 0, "since_best_stop": 0, "stopped": 0}
+	for _, name := range stateVars {
+		sctx.VariableWithValue(name, initial[name]).SetTrainable(false)
+	}
+	return &loopState{ctx: sctx}
+}
+
+func (s *loopState) get(name string) float64 {
+	return tensors.ToScalar[float64](s.ctx.GetVariable(name).MustValue())
+}
+
+func (s *loopState) set(name string, v float64) {
+	s.ctx.GetVariable(name).MustSetValue(tensors.FromScalar(v))
+}
+
+func (s *loopState) epoch() int     { return int(s.get("epoch")) }
+func (s *loopState) lr() float64    { return s.get("lr") }
+func (s *loopState) bestEpoch() int { return int(s.get("best_epoch")) }
+func (s *loopState) stopped() bool  { return s.get("stopped") != 0 }
+
+// update records epoch's result, applies the plateau schedule and early
+// stopping, and reports whether the epoch is the best so far. The monitored
+// loss is the validation loss, or the training loss without validation.
+func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improved bool) {
+	loss := st.ValLoss
+	if math.IsNaN(loss) {
+		loss = st.TrainLoss
+	}
+	s.set("epoch", float64(epoch))
+	if loss < s.get("best_loss") {
+		s.set("best_loss", loss)
+		s.set("best_epoch", float64(epoch))
+		s.set("since_best_lr", 0)
+		s.set("since_best_stop", 0)
+		return true
+	}
+	sinceLR := s.get("since_best_lr") + 1
+	sinceStop := s.get("since_best_stop") + 1
+	if int(sinceLR) >= t.LRPatience {
+		s.set("lr", math.Max(s.lr()*t.LRFactor, t.LRMin))
+		sinceLR = 0
+	}
+	s.set("since_best_lr", sinceLR)
+	s.set("since_best_stop", sinceStop)
+	if t.EarlyStopPatience > 0 && int(sinceStop) >= t.EarlyStopPatience {
+		s.set("stopped", 1)
+	}
+	return false
+}
+
+// writeHistory rewrites history.csv (epoch, train_loss, val_loss, lr,
+// seconds) atomically.
+func writeHistory(path string, history []EpochStats) error {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"epoch", "train_loss", "val_loss", "lr", "seconds"})
+	for _, h := range history {
+		_ = w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), fmtFloat(h.LR),
+			strconv.FormatFloat(h.Seconds, 'f', 3, 64)})
+	}
+	w.Flush()
+	return config.WriteFileAtomic(path, []byte(b.String()))
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 9, 64) }
+
+// ReadHistory reads a history.csv written by Train.
+func ReadHistory(path string) ([]EpochStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "epoch,train_loss,val_loss,lr,seconds" {
+		return nil, fmt.Errorf("%s: not a ptychokit history (header %v)", path, rows)
+	}
+	var out []EpochStats
+	for i, r := range rows[1:] {
+		var vals [5]float64
+		for j := range vals {
+			if vals[j], err = strconv.ParseFloat(r[j], 64); err != nil {
+				return nil, fmt.Errorf("%s: row %d: %w", path, i+2, err)
+			}
+		}
+		out = append(out, EpochStats{Epoch: int(vals[0]), TrainLoss: vals[1], ValLoss: vals[2], LR: vals[3], Seconds: vals[4]})
+	}
+	return out, nil
+}
+
+// readHistory returns the rows up to epoch (the checkpoint's), or nothing
+// for a fresh run.
+func readHistory(path string, epoch int) ([]EpochStats, error) {
+	if epoch == 0 {
+		return nil, nil
+	}
+	h, err := ReadHistory(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	var out []EpochStats
+	for _, r := range h {
+		if r.Epoch <= epoch {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// copyLatestCheckpoint replaces the checkpoint in dst with the latest of src.
+func copyLatestCheckpoint(src, dst string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	latest := ""
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, "checkpoint-") && strings.HasSuffix(name, checkpoints.JsonNameSuffix) {
+			latest = max(latest, strings.TrimSuffix(name, checkpoints.JsonNameSuffix))
+		}
+	}
+	if latest == "" {
+		return fmt.Errorf("%s: no checkpoint to copy", src)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	old, _ := os.ReadDir(dst)
+	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix} {
+		b, err := os.ReadFile(filepath.Join(src, latest+suffix))
+		if err != nil {
+			return err
+		}
+		if err := config.WriteFileAtomic(filepath.Join(dst, latest+suffix), b); err != nil {
+			return err
+		}
+	}
+	for _, e := range old {
+		if !strings.HasPrefix(e.Name(), latest) {
+			os.Remove(filepath.Join(dst, e.Name()))
+		}
+	}
+	return nil
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// recoverInto turns a panic inside GoMLX graph building or execution into an
+// error for the caller of a public entry point.
+func recoverInto(err *error, what string) {
+	if r := recover(); r != nil {
+		if e, ok := r.(error); ok {
+			*err = fmt.Errorf("%s: %w", what, e)
+		} else {
+			*err = fmt.Errorf("%s: %v", what, r)
+		}
+	}
+}
