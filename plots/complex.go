@@ -2,6 +2,7 @@ package plots
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 
 	"gonum.org/v1/plot/palette"
@@ -23,7 +24,15 @@ type ComplexOptions struct {
 	AmplitudeMin, AmplitudeMax float64
 	// HideAxes drops the pixel axes.
 	HideAxes bool
+	// PhaseThreshold, when > 0, greys out the phase wherever the amplitude
+	// is below PhaseThreshold × the largest shown amplitude, where the phase
+	// is noise (e.g. 0.01 outside a probe).
+	PhaseThreshold float64
 }
+
+// hiddenGrey marks pixels whose value means nothing (phase without
+// amplitude): a light neutral grey, distinct from every colour of the maps.
+var hiddenGrey = color.RGBA{R: 0xd8, G: 0xd8, B: 0xd8, A: 0xff}
 
 // ComplexImage draws amplitude and phase of an h×w complex image side by
 // side, each with its colour bar: amplitude on the viridis-like map, phase on
@@ -66,6 +75,16 @@ func ComplexImage(amp, phase []float64, h, w int, opts ComplexOptions) (*Figure,
 		return nil, err
 	}
 	phasePanel.bar = &colorBar{cmap: PhaseMap(), label: "rad", ticks: phaseTicks}
+	if t := opts.PhaseThreshold; t > 0 {
+		_, top := minMax(amp)
+		hidden := make([]bool, len(amp))
+		for i, a := range amp {
+			hidden[i] = a < t*top
+		}
+		phasePanel.raster.Hidden, phasePanel.raster.HiddenColor = hidden, hiddenGrey
+	} else if math.IsNaN(t) {
+		return nil, fmt.Errorf("plots: phase threshold is NaN")
+	}
 	g := &grid{title: opts.Title, rows: [][]panel{{ampPanel, phasePanel}}, panelWidth: 3.6 * vg.Inch}
 	return g.figure(), nil
 }

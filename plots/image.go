@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"math/cmplx"
 
@@ -164,6 +165,10 @@ type Raster struct {
 	// ColorMap maps pixel values to colours; its Min and Max are the colour
 	// range.
 	ColorMap palette.ColorMap
+	// Hidden, when non-nil (H×W), marks pixels drawn in HiddenColor instead
+	// of their value's colour: e.g. the phase where there is no amplitude.
+	Hidden      []bool
+	HiddenColor color.RGBA
 
 	// drawnDots is where the last Plot on a raster canvas put the image, in
 	// device pixels (x right, y up): xmin, ymin, xmax, ymax. The tests read it.
@@ -215,6 +220,9 @@ func (r *Raster) colored() *image.RGBA {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*r.W]
 		for x, v := range r.Pix[y*r.W : (y+1)*r.W] {
 			c := table.at(v)
+			if r.Hidden != nil && r.Hidden[y*r.W+x] {
+				c = r.HiddenColor
+			}
 			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = c.R, c.G, c.B, c.A
 		}
 	}

@@ -585,3 +585,35 @@ func TestNiceTicks(t *testing.T) {
 		}
 	}
 }
+
+func TestPhaseThreshold(t *testing.T) {
+	const h, w = 4, 4
+	amp := make([]float64, h*w)
+	phase := make([]float64, h*w)
+	for i := range amp {
+		phase[i] = 1
+		if i%w >= w/2 {
+			amp[i] = 1 // right half bright; left half has no amplitude
+		}
+	}
+	amp[0] = 0.02 // above a 1% threshold: its phase stays visible
+	f, err := ComplexImage(amp, phase, h, w, ComplexOptions{PhaseThreshold: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := renderPNG(t, f, 600, 0)
+	r := panelRasters(t, f)[1]
+	want := mapColor(t, PhaseMap(), 1)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			got := pixelAt(img, r, y, x)
+			hidden := amp[y*w+x] < 0.01
+			if hidden && !near(got, hiddenGrey, colorTol) {
+				t.Errorf("pixel (y=%d, x=%d) without amplitude drawn %v, want grey", y, x, got)
+			}
+			if !hidden && !near(got, want, colorTol) {
+				t.Errorf("pixel (y=%d, x=%d) drawn %v, want phase colour %v", y, x, got, want)
+			}
+		}
+	}
+}

@@ -124,7 +124,8 @@ func probeFigure(ds *data.Dataset, base string) (*plots.Figure, error) {
 	}
 	amp, phase := plots.AmpPhase(ds.Probe.Pix)
 	return plots.ComplexImage(amp, phase, ds.Probe.H, ds.Probe.W, plots.ComplexOptions{
-		Title: "probe · " + base, AmplitudeTitle: "probe amplitude", PhaseTitle: "probe phase"})
+		Title: "probe · " + base, AmplitudeTitle: "probe amplitude", PhaseTitle: "probe phase (grey: amplitude < 1% of max)",
+		PhaseThreshold: 0.01})
 }
 
 // simulatedPatterns is how many patterns the gallery simulates for a file
