@@ -333,3 +333,18 @@ func TestMatMulGradientIsAProduct(t *testing.T) {
 		}
 	}
 }
+
+// The layers composed as in PtychoPINN (conv, ReLU, pool, conv, ReLU,
+// upsample, conv, pad): the gradient with respect to the input and every
+// kernel equals finite differences, so the hand-written gradients chain.
+func TestComposedGradient(t *testing.T) {
+	b := cpuBackend()
+	rng := rand.New(rand.NewPCG(13, 13))
+	x := randomArray(rng, 2, 6, 6, 1)
+	k1, k2, k3 := randomArray(rng, 3, 3, 1, 3), randomArray(rng, 3, 3, 3, 2), randomArray(rng, 3, 3, 2, 1)
+	gradCheck(t, b, rng, func(in []*graph.Node) *graph.Node {
+		h := MaxPool2(ReLU(Conv2DKernel(in[0], in[1], 1)))
+		h = Upsample2(SiLU(Conv2DKernel(h, in[2], 1)))
+		return weightedSum(ZeroPad2D(Conv2DKernel(h, in[3], 1), 1, 1, 2, 0))
+	}, 30, x, k1, k2, k3)
+}
