@@ -11,8 +11,10 @@ func ReLU(x *graph.Node) *graph.Node {
 		func(in []*graph.Node) *graph.Node {
 			return graph.Max(in[0], graph.ScalarZero(x.Graph(), x.DType()))
 		},
-		func(_ []*graph.Node, y, v *graph.Node) []*graph.Node {
-			active := graph.GreaterThan(y, graph.ScalarZero(x.Graph(), x.DType()))
+		func(in []*graph.Node, _, v *graph.Node) []*graph.Node {
+			// Testing the input rather than the output leaves the output with a
+			// single consumer, so the next layer's identity need not copy it.
+			active := graph.GreaterThan(in[0], graph.ScalarZero(x.Graph(), x.DType()))
 			return []*graph.Node{graph.Where(active, v, graph.ScalarZero(x.Graph(), x.DType()))}
 		})
 }
