@@ -147,6 +147,10 @@ func curvePlot(series []Series, opts CurveOptions) (*plot.Plot, error) {
 			p.Legend.Add(s.Name, line)
 		}
 	}
+	if opts.LogY && p.Y.Min == p.Y.Max {
+		// A constant curve: gonum would widen the range by ±1, through zero.
+		p.Y.Min, p.Y.Max = p.Y.Min/2, p.Y.Max*2
+	}
 	return p, nil
 }
 

@@ -617,3 +617,59 @@ func TestPhaseThreshold(t *testing.T) {
 		}
 	}
 }
+
+func TestCurvesEdgeCases(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		series []Series
+		logY   bool
+	}{
+		{"constant on log axis", []Series{{Name: "flat", Y: []float64{0.3, 0.3, 0.3}}}, true},
+		{"single point", []Series{{Name: "one", Y: []float64{2}}}, false},
+		{"single point on log axis", []Series{{Name: "one", Y: []float64{2}}}, true},
+		{"many series", []Series{{Name: "a", Y: []float64{1, 2}}, {Name: "b", Y: []float64{2, 1}}, {Name: "c", Y: []float64{1, 1}},
+			{Name: "d", Y: []float64{3, 1}}, {Name: "e", Y: []float64{1, 3}}, {Name: "f", Y: []float64{2, 2}},
+			{Name: "g", Y: []float64{4, 1}}, {Name: "h", Y: []float64{1, 4}}, {Name: "i", Y: []float64{5, 5}}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Curves(tc.series, CurveOptions{Title: tc.name, LogY: tc.logY})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.PNG(300, 200); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestTinyAndFlatImages(t *testing.T) {
+	for _, tc := range []struct{ h, w int }{{1, 1}, {1, 50}, {50, 1}, {3, 3}} {
+		amp := make([]float64, tc.h*tc.w) // all zero: a flat image still gets a colour range
+		phase := make([]float64, tc.h*tc.w)
+		f, err := ComplexImage(amp, phase, tc.h, tc.w, ComplexOptions{Title: "flat"})
+		if err != nil {
+			t.Fatalf("%d×%d: %v", tc.h, tc.w, err)
+		}
+		if _, err := f.PNG(400, 0); err != nil {
+			t.Fatalf("%d×%d: %v", tc.h, tc.w, err)
+		}
+		if _, err := f.SVG(400, 0); err != nil {
+			t.Fatalf("%d×%d SVG: %v", tc.h, tc.w, err)
+		}
+	}
+	f, err := Diffraction([]float32{0}, 1, 1, DiffractionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.PNG(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	f, err = ScanPositions([]float64{5}, []float64{5}, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.PNG(0, 0); err != nil {
+		t.Fatal(err)
+	}
+}
