@@ -10,11 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
 // Benchmarks of one training step (forward + gradient of a scalar loss with
@@ -40,7 +42,7 @@ func convFLOPs(b, h, w, cin, cout, k int, withInputGradient bool) float64 {
 // benchStep compiles a step of model on input x, runs it once (compiling),
 // then times b.N runs and reports GFLOP/s and the peak resident memory.
 func benchStep(b *testing.B, x *tensors.Tensor, flops float64, model func(ctx *context.Context, x *graph.Node) *graph.Node) {
-	backend := cpuBackend()
+	backend := benchBackend()
 	ctx := context.New()
 	exec := context.MustNewExec(backend, ctx, func(ctx *context.Context, x *graph.Node) []*graph.Node {
 		loss := model(ctx, x)
@@ -168,7 +170,7 @@ func BenchmarkEncoderDecoder(b *testing.B) {
 func BenchmarkMatMulCeiling(b *testing.B) {
 	for _, n := range []int{512, 1024} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			backend := cpuBackend()
+			backend := benchBackend()
 			exec := graph.MustNewExec(backend, func(a, c *graph.Node) *graph.Node {
 				return graph.DotGeneral(a, []int{1}, nil, c, []int{0}, nil)
 			})
@@ -185,6 +187,19 @@ func BenchmarkMatMulCeiling(b *testing.B) {
 			b.ReportMetric(2*math.Pow(float64(n), 3)/cpu/1e9, "GFLOP/cpu-s")
 		})
 	}
+}
+
+// benchBackend is the backend named by $PTYCHOKIT_DEVICE when it is set
+// (e.g. "gpu", to time the native forms on XLA), else cpuBackend.
+func benchBackend() backends.Backend {
+	if os.Getenv(device.EnvVar) == "" {
+		return cpuBackend()
+	}
+	b, err := device.FromEnv()
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // cpuSeconds is the process's user + system CPU time.
