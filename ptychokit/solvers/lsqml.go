@@ -53,8 +53,8 @@ func lsqml(b *batch) update {
 	probeDir = probeDir.scale(b.probeOn)
 
 	// The exit-wave changes each direction makes, at the batch's positions.
-	objectChange := b.probe.expand(0).mul(b.win.extractField(objectDir)).scale(b.mask)
-	probeChange := probeDir.expand(0).mul(b.patches).scale(b.mask)
+	objectChange := b.probe.repeat(b.patches.batchSize()).mul(b.win.extractField(objectDir)).scale(b.mask)
+	probeChange := probeDir.repeat(b.patches.batchSize()).mul(b.patches).scale(b.mask)
 
 	a11 := reDot(objectChange, objectChange)
 	a22 := reDot(probeChange, probeChange)

@@ -66,7 +66,7 @@ func centredDFT(psi [][]complex128) [][]complex128 {
 
 func TestFourierMatchesDirectDFT(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{4, 8, 16} {
+	for _, n := range []int{4, 8, 16, 32, 36} {
 		rng := rand.New(rand.NewPCG(uint64(n), 1))
 		const batch = 2
 		re, im := randomFloats(rng, batch*n*n), randomFloats(rng, batch*n*n)

@@ -287,12 +287,12 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 		object:   cfield{objRe, objIm},
 		probe:    cfield{prbRe, prbIm},
 		measured: Gather(measuredAll, idx),
-		mask:     Reshape(mask, batchSize, 1, 1),
+		mask:     perPatch(mask, n),
 		probeOn:  probeOn,
 	}
 	b.win = newWindow(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
 	b.patches = b.win.extractField(b.object)
-	b.exitWave = b.probe.expand(0).mul(b.patches)
+	b.exitWave = b.probe.repeat(batchSize).mul(b.patches)
 	b.farField = b.four.forward(b.exitWave)
 	u := r.algo(b)
 	return []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, u.cost}

@@ -23,7 +23,7 @@ type batch struct {
 	farField cfield // [B, kx, ky] centred orthonormal far field, transposed
 	measured *Node  // [B, kx, ky] measured amplitudes, transposed likewise
 
-	mask    *Node // [B, 1, 1] 1 for real positions, 0 for padding
+	mask    *Node // [B, N, N] 1 for real positions, 0 for padding
 	probeOn *Node // scalar 1 when the probe is updated in this iteration, else 0
 }
 
@@ -83,14 +83,13 @@ func (b *batch) exitWaveCorrection(farCorrection cfield) cfield {
 // illumination is Σ_b |P|² placed at every real position of the batch, [H, W].
 func (b *batch) illumination() *Node {
 	batchSize := b.patches.re.Shape().Dimensions[0]
-	n := b.four.n
-	p2 := BroadcastToDims(ExpandAxes(b.probe.abs2(), 0), batchSize, n, n)
+	p2 := BroadcastPrefix(b.probe.abs2(), batchSize)
 	return b.win.scatter(Mul(p2, b.mask))
 }
 
 // objectGradient is Σ_b conj(P)·χ_b scattered into the object frame, [H, W].
 func (b *batch) objectGradient(chi cfield) cfield {
-	return b.win.scatterField(b.probe.expand(0).mulConj(chi))
+	return b.win.scatterField(b.probe.repeat(chi.batchSize()).mulConj(chi))
 }
 
 // probeGradient is Σ_b conj(O_b)·χ_b, [N, N], and Σ_b |O_b|²·mask.
