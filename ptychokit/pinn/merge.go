@@ -97,6 +97,6 @@ func matMul(a, b *Node) *Node {
 		batch *= d
 	}
 	m, k, n := da[len(da)-2], da[len(da)-1], db[len(db)-1]
-	out := nn.MatMul(Reshape(a, batch, m, k), Reshape(b, batch, k, db[len(db)-2]))
+	out := nn.MatMul(Reshape(a, batch, m, k), Reshape(b, batch, k, n))
 	return Reshape(out, append(append([]int(nil), lead...), m, n)...)
 }
