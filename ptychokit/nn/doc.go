@@ -21,12 +21,17 @@
 // product materialises an [M, N, K] intermediate. On such a backend the layers
 // use a portable form built only from ops that are fast there:
 //
-//   - convolution: a patch gather (im2col, one Gather from the input flattened
-//     to rows plus one zero row that stands for the padding) and one
-//     DotGeneral, with a hand-written gradient: the kernel gradient is one
-//     DotGeneral of the patches with the output gradient, and the input
-//     gradient is the gather of the output gradient at the transposed
-//     positions times the kernel (a "full" convolution), again one DotGeneral;
+//   - convolution: im2col and one DotGeneral, with a hand-written gradient.
+//     At stride 1 (all PtychoPINN needs) the k×k patches are cut
+//     channels-first, [k, k, C, B, H, W], from the zero-padded input by two
+//     rounds of Slice + Concatenate (columns, then rows); at other strides
+//     they are gathered ([B, Ho, Wo, k, k, C], one Gather from the input's
+//     rows plus one zero row standing for the padding). The kernel gradient
+//     is one DotGeneral of the patches with the output gradient; the input
+//     gradient is the same patch cut of the output gradient at the
+//     transposed positions (a "full" convolution), times the kernel: one more
+//     DotGeneral. The patches are kept for the backward pass: the largest
+//     intermediate of a layer is k² times its input (9× for 3×3);
 //   - max-pooling: reshape to [B, H/2, 2, W/2, 2, C] and ReduceMax; its
 //     gradient goes to the window's maxima (shared equally between ties);
 //   - upsampling: reshape, broadcast, reshape (on every backend: nearest
@@ -37,11 +42,23 @@
 //     DotGenerals.
 //
 // Where the backend has the native convolution and the ops its gradient needs
-// (ConvGeneral and Reverse: the XLA backends), Conv2D uses GoMLX's Convolve.
-// The choice is made from backends.Backend.Capabilities, never from the
-// backend's name; ConvForm reports it. Max-pooling is portable on every
-// backend: on the H200 it was faster than the native MaxPool (../shared
-// FACTS.md: 10.0 against 11.3 ms a training step at batch 256).
+// (ConvGeneral and Reverse: the XLA backends), Conv2D uses GoMLX's Convolve,
+// except for even kernel sizes, whose native input gradient is wrong in
+// GoMLX v0.26.0. The choice is made from backends.Backend.Capabilities, never
+// from the backend's name; ConvForm reports it. Max-pooling is portable on
+// every backend: on the H200 it was faster than the native MaxPool
+// (../shared/FACTS.md: 10.0 against 11.3 ms a training step at batch 256).
+//
+// Hand-written gradients are attached with graph.IdentityWithCustomGradient
+// (see withGradient in custom.go): GoMLX still builds its own gradient nodes
+// for the forward ops, but nothing consumes them and no backend runs them.
+//
+// # The pure-Go backend
+//
+// The benchmarks (bench_test.go) time one training step, forward and
+// gradient. GoMLX v0.26.0's SimpleGo deadlocks on such graphs when it runs
+// ops in parallel (its default when one graph executes): build it with
+// simplego.New("ops_sequential"), as the tests here do.
 //
 // # Errors
 //
