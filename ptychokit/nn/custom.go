@@ -21,6 +21,10 @@ import (
 //
 // gradient receives the hooked inputs, not the originals, so that the
 // originals keep a single consumer and the identities cost no copy.
+//
+// Gradients of gradients are not supported: a second differentiation that
+// reached the hooked inputs through nodes of gradient would see the incoming
+// gradient of the first.
 func withGradient(inputs []*graph.Node, forward func(hooked []*graph.Node) *graph.Node,
 	gradient func(hooked []*graph.Node, output, v *graph.Node) []*graph.Node) *graph.Node {
 	var (
