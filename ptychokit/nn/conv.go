@@ -58,11 +58,9 @@ func convNative(x, kernel *graph.Node, stride int) *graph.Node {
 
 // convPortable is im2col + one DotGeneral, with a hand-written gradient.
 //
-// At stride 1 the patches are cut channels-first, [k, k, C, B, H, W], with
-// Slice and Concatenate: the concatenations then copy whole planes, and the
-// kernel gradient (patches contracted over B, H, W) finds its contracting
-// axes last, as SimpleGo's DotGeneral wants them. At other strides the
-// patches are gathered, [B, Ho, Wo, k, k, C].
+// At stride 1 (convPortableStride1) the patches are cut with Slice and
+// Concatenate; at other strides they are gathered, [B, Ho, Wo, k, k, C], and
+// the input gradient wastes the stride² taps that the gather fills with zeros.
 func convPortable(x, kernel *graph.Node, stride int) *graph.Node {
 	k := kernel.Shape().Dimensions[0]
 	if stride == 1 {
@@ -83,27 +81,47 @@ func convPortable(x, kernel *graph.Node, stride int) *graph.Node {
 		})
 }
 
+// smallProduct is SimpleGo's bound (in GoMLX v0.26.0) on the output size of
+// one product, per batch element, below which DotGeneral takes its "small"
+// path: one core per batch element, contracting axes wanted last.
+const smallProduct = 16 * 32 * 32
+
+// convPortableStride1 cuts the patches per image, channels-first,
+// [B, k, k, C, H, W] (patchesPerImage), which suits SimpleGo's DotGeneral: the
+// concatenations that build them copy whole planes, and the kernel gradient,
+// contracted over (H, W) and batched over images, finds its axes in the order
+// [batch, cross, contracting] that its small-product path wants without a
+// transposing copy, and runs on every core (one image each).
 func convPortableStride1(x, kernel *graph.Node) *graph.Node {
 	k := kernel.Shape().Dimensions[0]
+	cin, cout := kernel.Shape().Dimensions[2], kernel.Shape().Dimensions[3]
 	padBefore := (k - 1) / 2
-	var patches *graph.Node // [k, k, Cin, B, H, W]
+	var patches *graph.Node // [B, k, k, Cin, H, W]
 	return withGradient([]*graph.Node{x, kernel},
 		func(in []*graph.Node) *graph.Node {
 			// Slice has no gradient SimpleGo can build (it needs Pad), so the
 			// patches are cut behind a StopGradient, and a zero-valued carrier
 			// from one gathered element of x keeps x on the differentiated
 			// path to the output (see withGradient).
-			patches = graph.StopGradient(patchesChannelsFirst(in[0], k, padBefore, false))
+			patches = graph.StopGradient(patchesPerImage(in[0], k, padBefore, false))
 			hookedKernel := graph.Add(in[1], zeroCarrier(in[0]))
-			return graph.DotGeneral(patches, []int{0, 1, 2}, nil, hookedKernel, []int{0, 1, 2}, nil)
+			return graph.DotGeneral(patches, []int{1, 2, 3}, nil, hookedKernel, []int{0, 1, 2}, nil) // [B, H, W, Cout]
 		},
 		func(in []*graph.Node, _, v *graph.Node) []*graph.Node {
 			// v: [B, H, W, Cout].
-			dKernel := graph.DotGeneral(patches, []int{3, 4, 5}, nil, v, []int{0, 1, 2}, nil)
+			var dKernel *graph.Node
+			if k*k*cin*cout <= smallProduct {
+				perImage := graph.DotGeneral(patches, []int{4, 5}, []int{0}, v, []int{1, 2}, []int{0}) // [B, k, k, Cin, Cout]
+				dKernel = graph.ReduceSum(perImage, 0)
+			} else {
+				// Large products are split over the cores by SimpleGo itself, and
+				// a per-image partial kernel gradient would cost B kernels.
+				dKernel = graph.DotGeneral(patches, []int{0, 4, 5}, nil, v, []int{0, 1, 2}, nil)
+			}
 			// The transposed pattern of a stride-1 convolution is the same cut
 			// of v, padded the other way round, taps reversed.
-			spread := patchesChannelsFirst(v, k, k-1-padBefore, true) // [k, k, Cout, B, H, W]
-			dx := graph.DotGeneral(spread, []int{0, 1, 2}, nil, in[1], []int{0, 1, 3}, nil)
+			spread := patchesPerImage(v, k, k-1-padBefore, true) // [B, k, k, Cout, H, W]
+			dx := graph.DotGeneral(spread, []int{1, 2, 3}, nil, in[1], []int{0, 1, 3}, nil)
 			return []*graph.Node{dx, dKernel}
 		})
 }
@@ -117,16 +135,16 @@ func zeroCarrier(x *graph.Node) *graph.Node {
 	return graph.Where(graph.Const(g, false), element, graph.ScalarZero(g, x.DType()))
 }
 
-// patchesChannelsFirst cuts the k×k stride-1 patches of x [B, H, W, C], with
+// patchesPerImage cuts the k×k stride-1 patches of x [B, H, W, C], with
 // padBefore zeros before and k-1-padBefore after each spatial axis, as
-// [k, k, C, B, H, W]. With reversed, tap (u, v) is the one at offset
-// (k-1-u, k-1-v). It transposes x once, then does two rounds of Slice +
-// Concatenate (columns, then rows): fewer element copies than cutting the k²
-// patches one by one, and each concatenation copies whole planes.
-func patchesChannelsFirst(x *graph.Node, k, padBefore int, reversed bool) *graph.Node {
+// [B, k, k, C, H, W]. With reversed, tap (u, v) is the one at offset
+// (k-1-u, k-1-v). It transposes x to [B, C, H, W] once, then does two rounds
+// of Slice + Concatenate (columns, then rows): fewer element copies than
+// cutting the k² patches one by one, and each concatenation copies planes.
+func patchesPerImage(x *graph.Node, k, padBefore int, reversed bool) *graph.Node {
 	d := x.Shape().Dimensions
 	b, h, w, c := d[0], d[1], d[2], d[3]
-	planes := graph.TransposeAllAxes(x, 3, 0, 1, 2) // [C, B, H, W]
+	planes := graph.TransposeAllAxes(x, 0, 3, 1, 2) // [B, C, H, W]
 	planes = padAxis(padAxis(planes, 2, padBefore, k-1-padBefore), 3, padBefore, k-1-padBefore)
 	offset := func(tap int) int {
 		if reversed {
@@ -139,12 +157,12 @@ func patchesChannelsFirst(x *graph.Node, k, padBefore int, reversed bool) *graph
 		o := offset(u)
 		cuts[u] = graph.Slice(planes, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(), graph.AxisRange(o, o+w))
 	}
-	columns := graph.Concatenate(cuts, 0) // [k·C, B, H+k-1, W]
+	columns := graph.Concatenate(cuts, 1) // [B, k·C, H+k-1, W]
 	for u := range k {
 		o := offset(u)
 		cuts[u] = graph.Slice(columns, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(o, o+h), graph.AxisRange())
 	}
-	return graph.Reshape(graph.Concatenate(cuts, 0), k, k, c, b, h, w)
+	return graph.Reshape(graph.Concatenate(cuts, 1), b, k, k, c, h, w)
 }
 
 // convOutSize is the "same"-padded output side.

@@ -22,8 +22,8 @@
 // use a portable form built only from ops that are fast there:
 //
 //   - convolution: im2col and one DotGeneral, with a hand-written gradient.
-//     At stride 1 (all PtychoPINN needs) the k×k patches are cut
-//     channels-first, [k, k, C, B, H, W], from the zero-padded input by two
+//     At stride 1 (all PtychoPINN needs) the k×k patches are cut per image,
+//     channels-first, [B, k, k, C, H, W], from the zero-padded input by two
 //     rounds of Slice + Concatenate (columns, then rows); at other strides
 //     they are gathered ([B, Ho, Wo, k, k, C], one Gather from the input's
 //     rows plus one zero row standing for the padding). The kernel gradient
