@@ -26,7 +26,7 @@ type Groups struct {
 	// dataset's Y) for the supervised model; nil otherwise.
 	TrueRe, TrueIm []float32
 	// Grouping says which scan points each group holds.
-	Grouping *Grouping
+	Grouping *data.Grouping
 	// InputScale is the factor data.InputScale gave for this dataset.
 	InputScale float64
 	// CanvasPad is the margin the overlap merge needs: ceil(max |offset|) + 1.
@@ -56,11 +56,11 @@ func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (
 	if nImages <= 0 {
 		nImages = ds.Count
 	}
-	grouping, err := groupScan(ds.XCoords, ds.YCoords, m.Gridsize, cfg.Data.NeighborCount, nImages, cfg.Training.Seed)
+	grouping, err := data.Groups(ds.XCoords, ds.YCoords, m.Gridsize, cfg.Data.NeighborCount, nImages, cfg.Training.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("%s: grouping: %w", name, err)
 	}
-	inputScale := inputScale(ds.Diffraction, n)
+	inputScale := data.InputScale(ds.Diffraction, n)
 	if !(inputScale > 0) || math.IsInf(inputScale, 0) {
 		return nil, fmt.Errorf("%s: diffraction has no energy (input scale %g)", name, inputScale)
 	}

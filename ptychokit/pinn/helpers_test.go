@@ -5,6 +5,12 @@ import (
 	"math/cmplx"
 	"math/rand/v2"
 
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
 
@@ -91,4 +97,17 @@ func synthDataset(n, side int, step float64, seed uint64, amp float64) *data.Dat
 		}
 	}
 	return ds
+}
+
+func shapeOf(dtype dtypes.DType, dims ...int) shapes.Shape { return shapes.Make(dtype, dims...) }
+
+// execN runs fn once on backend (graph.ExecOnceN's type constraint rejects
+// multi-output functions in GoMLX v0.26.0).
+func execN[F graph.ExecGraphFn](backend backends.Backend, fn F, args ...any) ([]*tensors.Tensor, error) {
+	e, err := graph.NewExec(backend, fn)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Finalize()
+	return e.Exec(args...)
 }

@@ -220,3 +220,5 @@ func decoder(ctx *context.Context, m config.Model, x *Node, activation func(*Nod
 	ring = Reshape(ring, 1, n, n, 1)
 	return Add(head, Mul(border, ring))
 }
+
+func shapesOf(n int) shapes.Shape { return shapes.Make(dtypes.Float32, n, n) }

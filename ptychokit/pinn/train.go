@@ -86,7 +86,7 @@ func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result
 	if cfg.Data.TrainDataFile == "" {
 		return nil, errors.New("--train_data_file is empty")
 	}
-	ds, err := loadDataset(cfg.Data.TrainDataFile)
+	ds, err := data.Load(cfg.Data.TrainDataFile, data.LoadOptions{RequireDiffraction: true})
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +107,7 @@ func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result
 // that never stopped; a different model there is an error.
 func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts TrainOptions) (res *Result, err error) {
 	defer recoverInto(&err, "train")
+	backend = safeBackend(backend)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,261 @@
+package pinn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+
+	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/stitch"
+)
+
+// Model is a trained model loaded from an output directory.
+type Model struct {
+	// Config is the configuration it was trained with.
+	Config config.Run
+	// Checkpoint is the folder its weights came from (best/ or checkpoints/).
+	Checkpoint string
+
+	backend backends.Backend
+	ctx     *context.Context
+}
+
+// Load reads a trained model from an output directory written by Train:
+// config.json, then the best checkpoint (best/), or the latest
+// (checkpoints/) when there is no best. A configuration of another format
+// version, a checkpoint whose embedded configuration disagrees with
+// config.json, or an unreadable (e.g. truncated) checkpoint is an error that
+// names the file; Load never panics.
+func Load(backend backends.Backend, dir string) (m *Model, err error) {
+	defer recoverInto(&err, "load model "+dir)
+	backend = safeBackend(backend)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("--model_path %s: not a directory written by 'ptychokit train'", dir)
+	}
+	cfg, err := config.Load(filepath.Join(dir, config.FileName))
+	if err != nil {
+		return nil, err
+	}
+	ckptDir := ""
+	for _, sub := range []string{BestDir, CheckpointDir} {
+		if hasCheckpoint(filepath.Join(dir, sub)) {
+			ckptDir = filepath.Join(dir, sub)
+			break
+		}
+	}
+	if ckptDir == "" {
+		return nil, fmt.Errorf("%s: no checkpoint in %s/ or %s/", dir, BestDir, CheckpointDir)
+	}
+	ctx := context.New()
+	if _, err := checkpoints.Load(ctx).Dir(ckptDir).Immediate().Done(); err != nil {
+		return nil, fmt.Errorf("%s: unreadable checkpoint (corrupted or not written by ptychokit): %v", ckptDir, err)
+	}
+	if err := checkCheckpointConfig(ctx, cfg, ckptDir); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{VarProbeRe, VarProbeIm} {
+		v := ctx.In(ScopePhysics).GetVariable(name)
+		if v == nil || !v.Shape().Equal(shapesOf(cfg.Model.N)) {
+			return nil, fmt.Errorf("%s: checkpoint lacks the probe variable %s/%s of %d×%d", ckptDir, ScopePhysics, name, cfg.Model.N, cfg.Model.N)
+		}
+	}
+	return &Model{Config: cfg, Checkpoint: ckptDir, backend: backend, ctx: ctx}, nil
+}
+
+func hasCheckpoint(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "checkpoint-") && strings.HasSuffix(e.Name(), checkpoints.JsonNameSuffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// Probe returns the model's probe, [N, N], in its own normalisation
+// (Σ|probe|² = (N/2)², see InitProbe; trained when probe_trainable).
+func (m *Model) Probe() *data.ComplexImage {
+	n := m.Config.Model.N
+	pctx := m.ctx.In(ScopePhysics)
+	re := tensors.MustCopyFlatData[float32](pctx.GetVariable(VarProbeRe).MustValue())
+	im := tensors.MustCopyFlatData[float32](pctx.GetVariable(VarProbeIm).MustValue())
+	out := &data.ComplexImage{H: n, W: n, Pix: make([]complex64, n*n)}
+	for i := range out.Pix {
+		out.Pix[i] = complex(re[i], im[i])
+	}
+	return out
+}
+
+// Prediction is the network's output for the groups of a dataset.
+type Prediction struct {
+	Groups *Groups
+	// Patches is [Count·C, N, N]: the object patch of every pattern of every
+	// group, group-major; patch g·C+c belongs to scan point
+	// Groups.Grouping.Index[g][c].
+	Patches []complex64
+	// X, Y are the centres of the patches (the scan points' coordinates).
+	X, Y []float64
+}
+
+// Predict runs the network on nImages groups of ds (0: every scan point,
+// see data.Groups), batchSize groups at a time (0: the training batch size).
+func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction, err error) {
+	defer recoverInto(&err, "predict")
+	cfg := m.Config
+	groups, err := MakeGroups(ds, cfg, nImages, false)
+	if err != nil {
+		return nil, err
+	}
+	if batchSize <= 0 {
+		batchSize = cfg.Training.BatchSize
+	}
+	pad := groups.CanvasPad
+	exec, err := context.NewExec(m.backend, m.ctx.Checked(false), func(ctx *context.Context, counts, offsets *Node) (*Node, *Node) {
+		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, pad)
+		return o.Re, o.Im
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer exec.Finalize()
+	n, c := cfg.Model.N, cfg.Model.Channels()
+	p = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
+	for start := 0; start < groups.Count; start += batchSize {
+		idx := make([]int, 0, batchSize)
+		for i := start; i < min(start+batchSize, groups.Count); i++ {
+			idx = append(idx, i)
+		}
+		counts, offsets := groups.gather(idx)
+		outs, err := exec.Exec(counts, offsets)
+		if err != nil {
+			return nil, err
+		}
+		re := tensors.MustCopyFlatData[float32](outs[0])
+		im := tensors.MustCopyFlatData[float32](outs[1])
+		for b, gi := range idx {
+			for ch := range c {
+				dst := p.Patches[(gi*c+ch)*n*n : (gi*c+ch+1)*n*n]
+				for i := range dst {
+					src := (b*n*n+i)*c + ch // [B, N, N, C]
+					dst[i] = complex(re[src], im[src])
+				}
+			}
+		}
+	}
+	for _, members := range groups.Grouping.Index {
+		for _, pt := range members {
+			p.X = append(p.X, ds.XCoords[pt])
+			p.Y = append(p.Y, ds.YCoords[pt])
+		}
+	}
+	return p, nil
+}
+
+// ReconstructOptions tune Reconstruct.
+type ReconstructOptions struct {
+	// NImages is the number of groups to predict (0: every scan point).
+	NImages int
+	// Keep is the side M of the central part of each patch that is stitched
+	// (0: stitch.DefaultOptions, PtychoPINN's 20 at N = 64, scaled with N).
+	Keep int
+	// BatchSize of the forward passes (0: the training batch size).
+	BatchSize int
+}
+
+// Reconstruction is a stitched object with what goes beside it in the
+// reconstruction NPZ.
+type Reconstruction struct {
+	// Object is the stitched object [H, W].
+	Object *data.ComplexImage
+	// Probe is the model's probe.
+	Probe *data.ComplexImage
+	// XCoords, YCoords are the dataset's scan positions in Object's frame.
+	XCoords, YCoords []float64
+	// Prediction holds the patches that were stitched.
+	Prediction *Prediction
+}
+
+// Reconstruct predicts the patches of ds and stitches them into the full
+// object. The frame is the dataset's objectGuess (same H, W, coordinates
+// unchanged) when it has one that holds every patch, so the result compares
+// pixel for pixel with the ground truth of a simulated file; otherwise the
+// smallest canvas that holds every patch (stitch.Canvas), coordinates moved
+// into it.
+func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconstruction, error) {
+	pred, err := m.Predict(ds, opts.NImages, opts.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	n := m.Config.Model.N
+	so := stitch.DefaultOptions()
+	if n != 64 {
+		so.Keep = so.Keep * n / 64
+	}
+	if opts.Keep > 0 {
+		so.Keep = opts.Keep
+	}
+	if so.Keep > n {
+		return nil, fmt.Errorf("--stitch_keep %d is larger than N = %d", so.Keep, n)
+	}
+	h, w, offX, offY := 0, 0, 0.0, 0.0
+	if o := ds.Object; o != nil && fitsIn(ds.XCoords, ds.YCoords, n, o.H, o.W) {
+		h, w = o.H, o.W
+	} else {
+		h, w, offX, offY = stitch.Canvas(ds.XCoords, ds.YCoords, n)
+	}
+	x := make([]float64, len(pred.X))
+	y := make([]float64, len(pred.Y))
+	for i := range x {
+		x[i], y[i] = pred.X[i]+offX, pred.Y[i]+offY
+	}
+	obj, err := stitch.Stitch(pred.Patches, n, x, y, h, w, so)
+	if err != nil {
+		return nil, fmt.Errorf("stitch: %w", err)
+	}
+	r := &Reconstruction{Object: obj, Probe: m.Probe(), Prediction: pred}
+	for i := range ds.XCoords {
+		r.XCoords = append(r.XCoords, ds.XCoords[i]+offX)
+		r.YCoords = append(r.YCoords, ds.YCoords[i]+offY)
+	}
+	return r, nil
+}
+
+// fitsIn reports whether every N×N window (one more pixel for a fractional
+// centre) lies inside an h×w image.
+func fitsIn(x, y []float64, n, h, w int) bool {
+	for i := range x {
+		x0, y0 := math.Floor(x[i])-float64(n/2), math.Floor(y[i])-float64(n/2)
+		if x0 < 0 || y0 < 0 || x0+float64(n)+1 > float64(w) || y0+float64(n)+1 > float64(h) {
+			return false
+		}
+	}
+	return len(x) > 0
+}
+
+// Write saves the reconstruction NPZ: object (complex64 [H, W]), probe
+// (complex64 [N, N]), xcoords and ycoords (float64 [n], object pixels, the
+// frame of object). The file is written to a temporary name and renamed.
+func (r *Reconstruction) Write(path string) error {
+	if r.Object == nil || r.Probe == nil {
+		return errors.New("write reconstruction: empty reconstruction")
+	}
+	return data.WriteArrays(path, []data.Entry{
+		{Name: "object", Shape: []int{r.Object.H, r.Object.W}, Value: r.Object.Pix},
+		{Name: "probe", Shape: []int{r.Probe.H, r.Probe.W}, Value: r.Probe.Pix},
+		{Name: "xcoords", Shape: []int{len(r.XCoords)}, Value: r.XCoords},
+		{Name: "ycoords", Shape: []int{len(r.YCoords)}, Value: r.YCoords},
+	})
+}
