@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/ptychokit/ptychokit/plots"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn"
+)
+
+func init() {
+	register("infer", "reconstruct an NPZ scan with a trained PtychoPINN model", runInfer)
+}
+
+func runInfer(args []string) error {
+	fs := newFlags("infer", "--model_path D --test_data F --output_dir O [flags]", `
+Loads a model trained by 'ptychokit train' (its config.json and best
+checkpoint: inference uses exactly the options training used), predicts an
+object patch for every diffraction pattern of the test file in one forward
+pass each, and stitches the central M×M of the patches at their scan
+positions (sub-pixel) into the full object.
+
+Writes to OUTPUT_DIR: reconstruction.npz with 'object' (complex64 [H, W]),
+'probe' (complex64 [N, N], the model's), 'xcoords', 'ycoords' (patch centres
+in the pixels of 'object'); amplitude_phase.png; and, when the test file holds
+the true object (objectGuess of a simulated scan), comparison.png.`)
+	modelPath := fs.String("model_path", "", "output directory of 'ptychokit train' (required)")
+	testData := fs.String("test_data", "", "canonical NPZ to reconstruct (required)")
+	outputDir := fs.String("output_dir", "", "where to write reconstruction.npz and the PNGs (required)")
+	nImages := fs.Int("n_images", 0, "number of groups to predict (0 = every scan point)")
+	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (0 = PtychoPINN's 20 at N=64)")
+	dev := fs.String("device", defaultDevice(), "compute device: cpu (pure Go) | gpu (XLA + CUDA) | auto")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	case *modelPath == "":
+		return errors.New("--model_path is required")
+	case *testData == "":
+		return errors.New("--test_data is required")
+	case *outputDir == "":
+		return errors.New("--output_dir is required")
+	}
+	backend, err := device.New(*dev)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "device: %s\n", device.Describe(backend))
+	return inferTo(backend, *modelPath, *testData, *outputDir, *nImages, *keep)
+}
+
+// inferTo reconstructs testData with the model in modelDir into outputDir.
+func inferTo(backend backends.Backend, modelDir, testData, outputDir string, nImages, keep int) error {
+	model, err := pinn.Load(backend, modelDir)
+	if err != nil {
+		return err
+	}
+	ds, err := data.Load(testData, data.LoadOptions{RequireDiffraction: true})
+	if err != nil {
+		return err
+	}
+	rec, err := model.Reconstruct(ds, pinn.ReconstructOptions{NImages: nImages, Keep: keep})
+	if err != nil {
+		return fmt.Errorf("%s: %w", testData, err)
+	}
+	if err := os.MkdirAll(outputDir, 0o755); err != nil {
+		return err
+	}
+	npz := filepath.Join(outputDir, "reconstruction.npz")
+	if err := rec.Write(npz); err != nil {
+		return err
+	}
+	obj := rec.Object
+	amp, phase := plots.AmpPhase(obj.Pix)
+	fig, err := plots.ComplexImage(amp, phase, obj.H, obj.W, plots.ComplexOptions{Title: "PtychoPINN reconstruction", PhaseThreshold: 0.01})
+	if err != nil {
+		return fmt.Errorf("figure: %w", err)
+	}
+	if err := fig.SavePNG(filepath.Join(outputDir, "amplitude_phase.png"), 0, 0); err != nil {
+		return err
+	}
+	wrote := "reconstruction.npz, amplitude_phase.png"
+	if t := ds.Object; t != nil && t.H == obj.H && t.W == obj.W {
+		cmp, err := plots.CompareComplex(plots.ComplexPanel{Title: "truth", Pix: t.Pix},
+			[]plots.ComplexPanel{{Title: "PtychoPINN", Pix: obj.Pix}}, obj.H, obj.W, plots.ComparisonOptions{})
+		if err == nil {
+			if err := cmp.SavePNG(filepath.Join(outputDir, "comparison.png"), 0, 0); err != nil {
+				return err
+			}
+			wrote += ", comparison.png"
+		}
+	}
+	fmt.Fprintf(os.Stdout, "reconstructed %d patches of %s into a %d×%d object: %s in %s\n",
+		len(rec.Prediction.X), testData, obj.H, obj.W, wrote, outputDir)
+	return nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ptychokit/ptychokit/plots"
+	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn"
+)
+
+func init() {
+	register("train", "train PtychoPINN (or its supervised baseline) on a canonical NPZ", runTrain)
+}
+
+// runFlags binds the flags of a run's configuration to cfg (defaults shown
+// are PtychoPINN's, from config.Defaults).
+func runFlags(fs *flag.FlagSet, cfg *config.Run) {
+	m, t, d := &cfg.Model, &cfg.Training, &cfg.Data
+	fs.StringVar(&d.TrainDataFile, "train_data_file", d.TrainDataFile, "canonical NPZ to train on (required): 'diffraction', 'probeGuess', 'xcoords', 'ycoords'")
+	fs.StringVar(&d.TestDataFile, "test_data_file", d.TestDataFile, "canonical NPZ reconstructed after training (optional; written to OUTPUT_DIR/reconstruction.npz)")
+	fs.StringVar(&d.OutputDir, "output_dir", d.OutputDir, "directory for config.json, history.csv, checkpoints/ and best/ (required); an existing run there is resumed")
+	fs.IntVar(&d.NImages, "n_images", d.NImages, "number of groups to train on (gridsize 1: the first n_images patterns; 0 = all)")
+	fs.IntVar(&d.NeighborCount, "neighbor_count", d.NeighborCount, "K: groups are drawn from each point's K nearest neighbours (gridsize > 1)")
+	fs.IntVar(&m.N, "N", m.N, "pattern size: 64 or 128 (must match the data)")
+	fs.IntVar(&m.Gridsize, "gridsize", m.Gridsize, "g: g² neighbouring patterns are predicted together and merged in their overlaps")
+	fs.Float64Var(&m.NFiltersScale, "n_filters_scale", m.NFiltersScale, "network width: encoder filters 32·s, 64·s, 128·s (2 → 64-128-256, PtychoPINN's; 0.25 → 8-16-32 trains in minutes on a CPU)")
+	fs.StringVar(&m.ModelType, "model_type", m.ModelType, "pinn (physics loss, no ground truth) | supervised (PtychoNN-style loss on the true patches 'Y')")
+	fs.StringVar(&m.AmpActivation, "amp_activation", m.AmpActivation, "amplitude head activation: sigmoid | relu | swish")
+	fs.BoolVar(&m.ObjectBig, "object_big", m.ObjectBig, "merge the patches of a group where they overlap (real-space constraint; gridsize > 1)")
+	fs.BoolVar(&m.ProbeBig, "probe_big", m.ProbeBig, "predict the border ring outside the central N/2×N/2 of each patch")
+	fs.BoolVar(&m.ProbeMask, "probe_mask", m.ProbeMask, "mask the probe to a disk of radius N/4")
+	fs.BoolVar(&m.ProbeTrainable, "probe_trainable", m.ProbeTrainable, "train the probe too")
+	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
+	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2)")
+	fs.Float64Var(&t.NLLWeight, "nll_weight", t.NLLWeight, "weight of the Poisson negative log-likelihood on intensities")
+	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")
+	fs.Float64Var(&t.RealspaceMAEWeight, "realspace_mae_weight", t.RealspaceMAEWeight, "weight of the real-space MAE against 'Y' (supervised; set it > 0 with --model_type supervised)")
+	fs.IntVar(&t.BatchSize, "batch_size", t.BatchSize, "groups per training step")
+	fs.IntVar(&t.NEpochs, "max_epochs", t.NEpochs, "maximum number of epochs (PtychoPINN's nepochs)")
+	fs.IntVar(&t.NEpochs, "nepochs", t.NEpochs, "alias of --max_epochs")
+	fs.Float64Var(&t.LearningRate, "learning_rate", t.LearningRate, "Adam's initial learning rate")
+	fs.IntVar(&t.LRPatience, "lr_patience", t.LRPatience, "halve the learning rate after this many epochs without improvement")
+	fs.Float64Var(&t.LRMin, "lr_min", t.LRMin, "floor of the learning rate")
+	fs.IntVar(&t.EarlyStopPatience, "early_stop_patience", t.EarlyStopPatience, "stop after this many epochs without improvement (0 = never)")
+	fs.Float64Var(&t.ValidationSplit, "validation_split", t.ValidationSplit, "fraction of groups held out for the validation loss")
+	fs.Int64Var(&t.Seed, "seed", t.Seed, "seed for weights, groups, split and shuffling (same seed, same run)")
+}
+
+func runTrain(args []string) error {
+	cfg := config.Defaults()
+	fs := newFlags("train", "--train_data_file F --output_dir D [flags]", `
+Trains PtychoPINN: a convolutional encoder-decoder maps each diffraction
+amplitude to an object patch, and a differentiable far-field model turns the
+patch back into a diffraction pattern that the Poisson loss compares with the
+measurement — no ground truth needed. Adam, learning rate halved on plateau,
+early stopping, a seeded validation split; a checkpoint after every epoch.
+
+OUTPUT_DIR receives config.json (every option of the run), history.csv (epoch,
+train_loss, val_loss, lr, seconds), checkpoints/ (the latest) and best/ (the
+lowest validation loss). Running again on the same OUTPUT_DIR resumes from the
+latest checkpoint (raise --max_epochs to train longer); the result is the same
+as a run that never stopped. With --test_data_file the trained model also
+reconstructs that file (as 'ptychokit infer' would).
+
+Example (a small network, minutes on 2 cores):
+  ptychokit train --train_data_file datasets/lines_N64.npz --output_dir out/pinn \
+      --n_filters_scale 0.25 --max_epochs 10 --n_images 256 --batch_size 16`)
+	runFlags(fs, &cfg)
+	dev := fs.String("device", defaultDevice(), "compute device: cpu (pure Go) | gpu (XLA + CUDA) | auto")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if cfg.Data.TrainDataFile == "" {
+		return errors.New("--train_data_file is required")
+	}
+	if cfg.Data.OutputDir == "" {
+		return errors.New("--output_dir is required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("bad option: %s", flagNames(err.Error()))
+	}
+	backend, err := device.New(*dev)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "device: %s\n", device.Describe(backend))
+	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.3fs, %d steps an epoch; model in %s\n",
+		len(res.History), res.BestEpoch, bestVal(res), res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
+	if fig, err := plots.LossCurves(trainLosses(res.History), valLosses(res.History), "PtychoPINN training"); err == nil {
+		if err := fig.SavePNG(filepath.Join(cfg.Data.OutputDir, "history.png"), 0, 0); err != nil {
+			return err
+		}
+	}
+	if cfg.Data.TestDataFile != "" {
+		return inferTo(backend, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
+	}
+	return nil
+}
+
+func bestVal(res *pinn.Result) float64 {
+	for _, h := range res.History {
+		if h.Epoch == res.BestEpoch {
+			if math.IsNaN(h.ValLoss) {
+				return h.TrainLoss
+			}
+			return h.ValLoss
+		}
+	}
+	return math.NaN()
+}
+
+func trainLosses(h []pinn.EpochStats) []float64 {
+	out := make([]float64, len(h))
+	for i, r := range h {
+		out[i] = r.TrainLoss
+	}
+	return out
+}
+
+func valLosses(h []pinn.EpochStats) []float64 {
+	out := make([]float64, len(h))
+	for i, r := range h {
+		if math.IsNaN(r.ValLoss) {
+			return nil
+		}
+		out[i] = r.ValLoss
+	}
+	return out
+}
+
+// flagNames turns the config's JSON keys in a validation message into flag
+// spellings ("nepochs" is the flag --max_epochs).
+func flagNames(msg string) string {
+	msg = strings.ReplaceAll(msg, "nepochs", "max_epochs")
+	return "--" + msg
+}
+
+// defaultDevice is $PTYCHOKIT_DEVICE or cpu.
+func defaultDevice() string {
+	if d := os.Getenv(device.EnvVar); d != "" {
+		return d
+	}
+	return "cpu"
+}
