@@ -111,3 +111,5 @@ func execN[F graph.ExecGraphFn](backend backends.Backend, fn F, args ...any) ([]
 	defer e.Finalize()
 	return e.Exec(args...)
 }
+
+func tensorsOf(ts ...*tensors.Tensor) []*tensors.Tensor { return ts }

@@ -160,19 +160,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch()}
 
-	pad := groups.CanvasPad
-	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
-		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, inputs[0], inputs[1], pad)
-		return []*Node{o.Re, o.Im, o.Intensity}
-	}
-	lossFn := func(labels, predictions []*Node) *Node {
-		o := Output{Re: predictions[0], Im: predictions[1], Intensity: predictions[2]}
-		if supervised {
-			return Loss(cfg, o, nil, labels[0], labels[1])
-		}
-		return Loss(cfg, o, labels[0], nil, nil)
-	}
-	trainer := train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(), nil, nil)
+	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad)
 	loop := train.NewLoop(trainer)
 	var epochLossSum float64
 	var epochSteps int
@@ -251,6 +239,23 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 	res.MedianStepSeconds = median(stepSeconds)
 	return res, nil
+}
+
+// newTrainer is GoMLX's trainer for the model of cfg: Forward, Loss, Adam.
+func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad int) *train.Trainer {
+	supervised := cfg.Model.ModelType == config.ModelSupervised
+	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
+		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, inputs[0], inputs[1], pad)
+		return []*Node{o.Re, o.Im, o.Intensity}
+	}
+	lossFn := func(labels, predictions []*Node) *Node {
+		o := Output{Re: predictions[0], Im: predictions[1], Intensity: predictions[2]}
+		if supervised {
+			return Loss(cfg, o, nil, labels[0], labels[1])
+		}
+		return Loss(cfg, o, labels[0], nil, nil)
+	}
+	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(), nil, nil)
 }
 
 func describeModel(m config.Model) string {
