@@ -59,6 +59,9 @@ type TrainOptions struct {
 	// OnEpoch is called after every epoch with the history so far (a live
 	// loss curve in a notebook); an error stops training and is returned.
 	OnEpoch func(history []EpochStats) error
+	// OnStep is called after every training step with the epoch, the step
+	// within it (1-based) and the batch loss (a live curve per step).
+	OnStep func(epoch, step int, batchLoss float64) error
 	// StopAfter, when > 0, stops this call after that many epochs — the
 	// checkpoint is written as after any epoch, and calling Train again on
 	// the same output directory resumes (used to test resuming).
@@ -165,11 +168,15 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	var epochLossSum float64
 	var epochSteps int
 	progress := newProgressLine(opts.Progress)
+	currentEpoch := 0
 	loop.OnStep("ptychokit", 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
 		loss := shapes.ConvertTo[float64](metrics[0].Value())
 		epochLossSum += loss
 		epochSteps++
 		progress.step(epochSteps, epochLossSum/float64(epochSteps))
+		if opts.OnStep != nil {
+			return opts.OnStep(currentEpoch, epochSteps, loss)
+		}
 		return nil
 	})
 
@@ -190,6 +197,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 			break
 		}
 		start := time.Now()
+		currentEpoch = epoch
 		lr := state.lr()
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
 		epochLossSum, epochSteps = 0, 0
