@@ -15,7 +15,7 @@
 // counts amplitude s·X, whose mean pattern energy is nphotons. The network
 // sees s·X/exp(log_scale), log_scale a scalar variable starting at log s
 // (trainable with intensity_scale_trainable). The probe is scaled to
-// Σ|probe|² = (N/2)² (InitProbe). The predicted intensity is
+// Σ|probe|² = 4·(N/2)² (InitProbe). The predicted intensity is
 // λ = fftshift(|DFT2(probe·patch)|²)/N² · exp(2·log_scale), in counts; the
 // Poisson loss compares it with k = (s·X)² (PoissonNLL).
 //

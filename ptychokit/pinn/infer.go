@@ -86,7 +86,7 @@ func hasCheckpoint(dir string) bool {
 }
 
 // Probe returns the model's probe, [N, N], in its own normalisation
-// (Σ|probe|² = (N/2)², see InitProbe; trained when probe_trainable).
+// (Σ|probe|² = 4·(N/2)², see InitProbe; trained when probe_trainable).
 func (m *Model) Probe() *data.ComplexImage {
 	n := m.Config.Model.N
 	pctx := m.ctx.In(ScopePhysics)

@@ -140,10 +140,13 @@ func diskMask(g *Graph, dtype dtypes.DType, n int, radius float64) *Node {
 
 // InitProbe creates the probe variables from a complex [N, N] probe unless
 // they exist already (loaded from a checkpoint: then the saved probe wins).
-// The probe is scaled so that Σ|probe|² = (N/2)², the mean pattern energy of
-// the input-scaled diffraction: with |object| = 1 the model's initial
-// intensities then match the data, and log_scale carries only the photon
-// scale.
+// The probe is scaled so that Σ|probe|² = 4·(N/2)²: the mean pattern energy
+// of the input-scaled diffraction is (N/2)², so an object of amplitude 1/2 —
+// the middle of the sigmoid amplitude head — reproduces the measured energy
+// from the start, and the head has room up to twice the mean amplitude.
+// (Scaled for |object| = 1 instead, objects of typical amplitude ~0.6 need
+// log_scale to climb by ~0.6 at ≤ lr per Adam step while the sigmoid
+// saturates; training then stalled far from the truth.)
 func InitProbe(ctx *context.Context, m config.Model, probe []complex64) error {
 	n := m.N
 	if len(probe) != n*n {
@@ -160,7 +163,7 @@ func InitProbe(ctx *context.Context, m config.Model, probe []complex64) error {
 	if !(energy > 0) || math.IsInf(energy, 0) {
 		return fmt.Errorf("probe energy is %g: want a finite, non-zero probe", energy)
 	}
-	factor := (float64(n) / 2) / math.Sqrt(energy)
+	factor := ProbeEnergyScale * (float64(n) / 2) / math.Sqrt(energy)
 	re := make([]float32, n*n)
 	im := make([]float32, n*n)
 	for i, p := range probe {
@@ -171,6 +174,10 @@ func InitProbe(ctx *context.Context, m config.Model, probe []complex64) error {
 	pctx.VariableWithValue(VarProbeIm, tensors.FromFlatDataAndDimensions(im, n, n))
 	return nil
 }
+
+// ProbeEnergyScale is the probe's amplitude relative to one whose energy
+// matches the data's: 2, for objects of amplitude ~1/2 (see InitProbe).
+const ProbeEnergyScale = 2
 
 func ampActivation(name string) func(*Node) *Node {
 	switch name {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
@@ -19,25 +20,41 @@ import (
 //
 //	PTYCHOKIT_QUALITY=1 go test -run Quality -v -timeout 30m ./ptychokit/pinn
 //
-// PTYCHOKIT_QUALITY_EPOCHS overrides the number of epochs (default 10).
+// PTYCHOKIT_QUALITY_EPOCHS, _BATCH, _NFS, _LR and _GRIDSIZES ("1,2")
+// override the budget (defaults 10 epochs, batch 16, n_filters_scale 0.25,
+// lr 1e-3). Early stopping is off: the budget is the number of epochs.
 func TestQualityLines(t *testing.T) {
 	if os.Getenv("PTYCHOKIT_QUALITY") != "1" {
 		t.Skip("set PTYCHOKIT_QUALITY=1 to measure reconstruction quality (minutes)")
 	}
-	epochs := 10
-	if e, err := strconv.Atoi(os.Getenv("PTYCHOKIT_QUALITY_EPOCHS")); err == nil {
-		epochs = e
+	envFloat := func(name string, def float64) float64 {
+		if v, err := strconv.ParseFloat(os.Getenv("PTYCHOKIT_QUALITY_"+name), 64); err == nil {
+			return v
+		}
+		return def
+	}
+	epochs := int(envFloat("EPOCHS", 10))
+	batch := int(envFloat("BATCH", 16))
+	gridsizes := []int{1, 2}
+	if g := os.Getenv("PTYCHOKIT_QUALITY_GRIDSIZES"); g != "" {
+		gridsizes = nil
+		for _, f := range strings.Split(g, ",") {
+			v, _ := strconv.Atoi(f)
+			gridsizes = append(gridsizes, v)
+		}
 	}
 	path := filepath.Join("..", "..", "datasets", "lines_N64.npz")
 	ds, err := data.Load(path, data.LoadOptions{})
 	if err != nil {
 		t.Skip(err)
 	}
-	for _, gridsize := range []int{1, 2} {
+	for _, gridsize := range gridsizes {
 		cfg := config.Defaults()
-		cfg.Model.NFiltersScale = 0.25
+		cfg.Model.NFiltersScale = envFloat("NFS", 0.25)
 		cfg.Model.Gridsize = gridsize
-		cfg.Training.BatchSize = 16
+		cfg.Training.BatchSize = batch
+		cfg.Training.LearningRate = envFloat("LR", 1e-3)
+		cfg.Training.EarlyStopPatience = 0
 		cfg.Training.NEpochs = epochs
 		cfg.Data.NImages = 0
 		cfg.Data.OutputDir = t.TempDir()
@@ -61,8 +78,8 @@ func TestQualityLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("gridsize %d: %d epochs, %.1f s/epoch (%d steps of batch 16, median step %.2f s); amplitude SSIM %.3f, phase SSIM %.3f, FRC50 %.3f",
-			gridsize, len(res.History), seconds/float64(len(res.History)), res.StepsPerEpoch, res.MedianStepSeconds,
+		t.Logf("gridsize %d: %d epochs, %.1f s/epoch (%d steps of batch %d, median step %.2f s); amplitude SSIM %.3f, phase SSIM %.3f, FRC50 %.3f",
+			gridsize, len(res.History), seconds/float64(len(res.History)), res.StepsPerEpoch, batch, res.MedianStepSeconds,
 			rep.Amplitude.SSIM, rep.Phase.SSIM, rep.FRC50)
 		t.Logf("\n%s", rep.Table())
 	}
