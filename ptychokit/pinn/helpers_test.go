@@ -55,7 +55,7 @@ func synthDataset(n, side int, step float64, seed uint64, amp float64) *data.Dat
 	}
 	ds := &data.Dataset{N: n, Count: count, Diffraction: make([]float32, count*n*n),
 		Probe:  &data.ComplexImage{H: n, W: n, Pix: probe},
-		Object: &data.ComplexImage{H: h, W: w, Pix: obj}}
+		Object: &data.ComplexImage{H: h, W: w, Pix: obj}, Y: make([]complex64, count*n*n)}
 	// DFT matrix with the centring shift folded in.
 	f := make([]complex128, n*n)
 	for k := range n {
@@ -74,6 +74,7 @@ func synthDataset(n, side int, step float64, seed uint64, amp float64) *data.Dat
 		for y := range n {
 			for x := range n {
 				psi[y*n+x] = complex128(probe[y*n+x]) * complex128(obj[(iy+y)*w+ix+x])
+				ds.Y[i*n*n+y*n+x] = obj[(iy+y)*w+ix+x]
 			}
 		}
 		// rows: tmp = psi · Fᵀ ; cols: F · tmp

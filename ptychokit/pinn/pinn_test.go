@@ -357,3 +357,27 @@ func TestLoadErrors(t *testing.T) {
 		t.Fatal("Load of a missing directory: no error")
 	}
 }
+
+// TestSupervisedBaseline: the same network trained on the true patches Y
+// (the PtychoNN-style baseline) learns, and refuses data without Y.
+func TestSupervisedBaseline(t *testing.T) {
+	ds := synthDataset(64, 3, 6, 4, 3)
+	cfg := tinyConfig(t.TempDir(), 1)
+	cfg.Model.ModelType = config.ModelSupervised
+	cfg.Training.RealspaceMAEWeight = 1
+	cfg.Training.NEpochs = 3
+	cfg.Training.LearningRate = 3e-3
+	cfg.Data.NImages = 9
+	res, err := TrainOn(device.CPU(), cfg, ds, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := res.History; !(h[len(h)-1].TrainLoss < h[0].TrainLoss) {
+		t.Errorf("supervised loss did not fall: %+v", h)
+	}
+	ds.Y = nil
+	cfg.Data.OutputDir = t.TempDir()
+	if _, err := TrainOn(device.CPU(), cfg, ds, TrainOptions{}); err == nil || !strings.Contains(err.Error(), "'Y'") {
+		t.Fatalf("supervised training without Y: %v", err)
+	}
+}
