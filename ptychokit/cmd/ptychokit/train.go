@@ -69,9 +69,10 @@ latest checkpoint (raise --max_epochs to train longer); the result is the same
 as a run that never stopped. With --test_data_file the trained model also
 reconstructs that file (as 'ptychokit infer' would).
 
-Example (a small network, minutes on 2 cores):
+Example (a small network, ~6 minutes on 2 cores; amplitude SSIM ~0.74 on this
+file against its ground truth):
   ptychokit train --train_data_file datasets/lines_N64.npz --output_dir out/pinn \
-      --n_filters_scale 0.25 --max_epochs 10 --n_images 256 --batch_size 16`)
+      --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
 	runFlags(fs, &cfg)
 	dev := fs.String("device", defaultDevice(), "compute device: cpu (pure Go) | gpu (XLA + CUDA) | auto")
 	if err := parseFlags(fs, args); err != nil {
