@@ -28,8 +28,15 @@ const EnvVar = "PTYCHOKIT_DEVICE"
 var Names = []string{"cpu", "gpu", "auto"}
 
 // CPU returns a new pure-Go backend. It never fails.
+//
+// Its graph ops run one after the other, each op still splitting its own work
+// across the cores: GoMLX v0.26.0's pure-Go backend deadlocks now and then when
+// it runs a graph's ops in parallel (ops held in pool workers wait, from
+// DotGeneral's batch split, for workers all held by ops waiting the same way —
+// seen as a simulate or training step that never returns, every goroutine in
+// sync.Cond.Wait). "ops_sequential" removes that nesting.
 func CPU() backends.Backend {
-	b, err := simplego.New("")
+	b, err := simplego.New("ops_sequential")
 	if err != nil {
 		panic(fmt.Sprintf("ptychokit: pure-Go backend: %v", err))
 	}
