@@ -23,6 +23,14 @@ import (
 // PTYCHOKIT_QUALITY_EPOCHS, _BATCH, _NFS, _LR and _GRIDSIZES ("1,2")
 // override the budget (defaults 10 epochs, batch 16, n_filters_scale 0.25,
 // lr 1e-3). Early stopping is off: the budget is the number of epochs.
+//
+// Measured 2026-11-28 on 2 shared cores with EPOCHS=20 BATCH=8 LR=0.003:
+// gridsize 1: 17.2 s/epoch, amplitude SSIM 0.739, phase SSIM 0.441 (still
+// improving); gridsize 2: 23.5 s/epoch, amplitude SSIM 0.453, phase SSIM
+// 0.237 — gridsize 2 stayed on the flat-object plateau (loss ~1.3e4) for all
+// 20 epochs, with or without object_big; its gradient agrees with finite
+// differences (TestGradientFiniteDifferences), so this is optimisation, not
+// a wrong gradient, but it is not understood yet.
 func TestQualityLines(t *testing.T) {
 	if os.Getenv("PTYCHOKIT_QUALITY") != "1" {
 		t.Skip("set PTYCHOKIT_QUALITY=1 to measure reconstruction quality (minutes)")
