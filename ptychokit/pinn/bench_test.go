@@ -38,7 +38,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
 				b.Fatal(err)
 			}
-			trainer := newTrainer(safeBackend(device.CPU()), ctx, cfg, groups.CanvasPad)
+			trainer := newTrainer(device.CPU(), ctx, cfg, groups.CanvasPad)
 			idx := make([]int, 16)
 			for i := range idx {
 				idx[i] = i % groups.Count

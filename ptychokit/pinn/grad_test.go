@@ -7,6 +7,8 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
 // gradRelTol is the agreement asked of float32 central differences with the
@@ -34,7 +36,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 		out := Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, groups.CanvasPad)
 		return Loss(cfg, out, c, nil, nil)
 	}
-	backend := sequentialCPU()
+	backend := device.CPU()
 	for _, scope := range []string{"/" + ScopeAmplitude + "/out", "/" + ScopePhase + "/out"} {
 		gradExec := context.MustNewExec(backend, ctx.Checked(false), func(ctx *context.Context, c, o *Node) []*Node {
 			loss := lossOf(ctx, c, o)

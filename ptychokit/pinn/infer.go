@@ -38,7 +38,6 @@ type Model struct {
 // names the file; Load never panics.
 func Load(backend backends.Backend, dir string) (m *Model, err error) {
 	defer recoverInto(&err, "load model "+dir)
-	backend = safeBackend(backend)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("--model_path %s: not a directory written by 'ptychokit train'", dir)
 	}

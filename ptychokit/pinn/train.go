@@ -110,7 +110,6 @@ func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result
 // that never stopped; a different model there is an error.
 func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts TrainOptions) (res *Result, err error) {
 	defer recoverInto(&err, "train")
-	backend = safeBackend(backend)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
