@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BIN=${1:-bin/ptychokit}
 OUT=${2:-out/demo}
 DATA=${DATA:-datasets/lines_N64.npz}
-EPOCHS=${EPOCHS:-6}
+EPOCHS=${EPOCHS:-8}
 mkdir -p "$OUT"
 
 echo "== 1/5 data: $DATA"
@@ -15,7 +15,7 @@ echo "== 1/5 data: $DATA"
 
 echo "== 2/5 train PtychoPINN (small network, $EPOCHS epochs, pure Go)"
 "$BIN" train --train_data_file "$DATA" --test_data_file "$DATA" --output_dir "$OUT/pinn" \
-  --max_epochs "$EPOCHS" --gridsize 1 --batch_size 16 --n_filters_scale 0.25 --device cpu
+  --max_epochs "$EPOCHS" --gridsize 1 --batch_size 8 --learning_rate 0.003 --n_filters_scale 0.25 --device cpu
 
 echo "== 3/5 infer: stitch the object from the trained network"
 "$BIN" infer --model_path "$OUT/pinn" --test_data "$DATA" --output_dir "$OUT/pinn_recon" --device cpu

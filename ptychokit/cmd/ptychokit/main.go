@@ -128,12 +128,11 @@ func newFlags(name, usageLine, explanation string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; on --help it prints usage and returns errHelp.
+// parseFlags parses args; on --help (usage printed by the FlagSet) it returns errHelp.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return errHelp
+			return errHelp // the FlagSet has already printed its Usage
 		}
 		return err
 	}
