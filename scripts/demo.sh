@@ -8,6 +8,8 @@ BIN=${1:-bin/ptychokit}
 OUT=${2:-out/demo}
 DATA=${DATA:-datasets/lines_N64.npz}
 EPOCHS=${EPOCHS:-8}
+# Each run starts afresh (train would otherwise resume from the last run's checkpoints).
+rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== 1/5 data: $DATA"
