@@ -78,9 +78,10 @@ func IDFT2With(f Field, m DFTMethod) Field { return dft2(f, m, dftInverse) }
 type dftKind int
 
 const (
-	dftForward      dftKind = iota // exp(-2πi kx/N)
-	dftInverse                     // exp(+2πi kx/N)/N
-	dftShiftedOrtho                // exp(-2πi k(k')x/N)/√N, output rows fftshifted
+	dftForward         dftKind = iota // exp(-2πi kx/N)
+	dftInverse                        // exp(+2πi kx/N)/N
+	dftShiftedOrtho                   // exp(-2πi k(k')x/N)/√N, output rows fftshifted
+	dftShiftedOrthoInv                // inverse (and adjoint) of dftShiftedOrtho: input columns fftshifted
 )
 
 func dft2(f Field, m DFTMethod, kind dftKind) Field {
@@ -109,11 +110,18 @@ func dft2Native(f Field, kind dftKind) Field {
 	if kind == dftInverse {
 		fft = InverseFFT // XLA's inverse FFT carries 1/N.
 	}
+	if kind == dftShiftedOrthoInv {
+		fft = InverseFFT
+		c = Complex(IFFTShift(f.Re), IFFTShift(f.Im))
+	}
 	c = fft(c)
 	c = Transpose(fft(Transpose(c, -2, -1)), -2, -1)
 	out := Field{Re: Real(c), Im: Imag(c)}
-	if kind == dftShiftedOrtho {
+	switch kind {
+	case dftShiftedOrtho:
 		out = Field{Re: FFTShift(out.Re), Im: FFTShift(out.Im)}.ScaleConst(1 / math.Sqrt(float64(h*w)))
+	case dftShiftedOrthoInv:
+		out = out.ScaleConst(math.Sqrt(float64(h * w)))
 	}
 	return out
 }
@@ -153,6 +161,8 @@ func dftMatrix(n int, kind dftKind) *dftMat {
 		sign, scale = 1, 1/float64(n)
 	case dftShiftedOrtho:
 		scale = 1 / math.Sqrt(float64(n))
+	case dftShiftedOrthoInv:
+		sign, scale = 1, 1/math.Sqrt(float64(n))
 	}
 	for row := 0; row < n; row++ {
 		k := row
@@ -160,7 +170,11 @@ func dftMatrix(n int, kind dftKind) *dftMat {
 			k = shiftSource(row, n) // output row `row` holds frequency k
 		}
 		for x := 0; x < n; x++ {
-			phase := sign * 2 * math.Pi * float64((k*x)%n) / float64(n)
+			kx := k * x
+			if kind == dftShiftedOrthoInv {
+				kx = row * shiftSource(x, n) // input column x holds frequency shiftSource(x)
+			}
+			phase := sign * 2 * math.Pi * float64(kx%n) / float64(n)
 			s, c := math.Sincos(phase)
 			m.re[row*n+x], m.im[row*n+x] = float32(scale*c), float32(scale*s)
 			m.reT[x*n+row], m.imT[x*n+row] = float32(scale*c), float32(scale*s)

@@ -18,9 +18,28 @@ func FarFieldIntensity(probe, patches Field) *Node {
 	return FarFieldIntensityWith(probe, patches, DFTAuto)
 }
 
+// FarField is the centred, orthonormal far field of exit waves ψ [..., N, N]:
+// fftshift(DFT2(ψ))/N, zero frequency at index N/2 (for an N×M image the
+// factor is 1/√(N·M)). It is unitary: Σ|FarField(ψ)|² = Σ|ψ|², and
+// |FarField(probe·patch)|² is FarFieldIntensity. Its inverse and adjoint is
+// InverseFarField.
+func FarField(exitWave Field) Field { return FarFieldWith(exitWave, DFTAuto) }
+
+// FarFieldWith is FarField with the DFT computed by method m.
+func FarFieldWith(exitWave Field, m DFTMethod) Field { return dft2(exitWave, m, dftShiftedOrtho) }
+
+// InverseFarField maps centred far fields [..., N, N] back to exit waves:
+// the inverse of FarField, which (FarField being unitary) is also its adjoint.
+func InverseFarField(farField Field) Field { return InverseFarFieldWith(farField, DFTAuto) }
+
+// InverseFarFieldWith is InverseFarField with the DFT computed by method m.
+func InverseFarFieldWith(farField Field, m DFTMethod) Field {
+	return dft2(farField, m, dftShiftedOrthoInv)
+}
+
 // FarFieldIntensityWith is FarFieldIntensity with the DFT computed by method m.
 func FarFieldIntensityWith(probe, patches Field, m DFTMethod) *Node {
-	return dft2(MulProbe(probe, patches), m, dftShiftedOrtho).Abs2()
+	return FarFieldWith(MulProbe(probe, patches), m).Abs2()
 }
 
 // FarFieldAmplitude is sqrt(FarFieldIntensity), PtychoPINN's predicted
