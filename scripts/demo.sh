@@ -9,7 +9,7 @@ OUT=${2:-out/demo}
 DATA=${DATA:-datasets/lines_N64.npz}
 EPOCHS=${EPOCHS:-8}
 # Each run starts afresh (train would otherwise resume from the last run's checkpoints).
-rm -rf "$OUT"
+rm -rf "$OUT/pinn" "$OUT/pinn_recon" "$OUT/rpie" "$OUT/eval_pinn" "$OUT/eval_rpie"
 mkdir -p "$OUT"
 
 echo "== 1/5 data: $DATA"
