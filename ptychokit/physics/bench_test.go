@@ -68,3 +68,58 @@ func BenchmarkFarFieldForwardBackward(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPatchWindows times one cut and one scatter of B=64 complex
+// patches of N=128 on a 500² object (the Siemens star's sizes), on the
+// pure-Go backend: per pixel (ExtractPatches + ScatterPatches) and by whole
+// windows (PatchWindows, what the solvers use).
+//
+//	go test -run '^$' -bench PatchWindows -benchtime 5x ./ptychokit/physics/
+func BenchmarkPatchWindows(b *testing.B) {
+	const batch, n, side = 64, 128, 500
+	rng := rand.New(rand.NewPCG(1, 3))
+	x, y := newArr(batch), newArr(batch)
+	for i := range x.v {
+		x.v[i] = float64(n/2) + rng.Float64()*float64(side-n-2)
+		y.v[i] = float64(n/2) + rng.Float64()*float64(side-n-2)
+	}
+	inputs := []arr{randArr(rng, side, side), randArr(rng, side, side), x, y}
+	cases := []struct {
+		name string
+		cut  func(object Field, x, y *Node) Field
+	}{
+		{"per-pixel", func(object Field, x, y *Node) Field {
+			return ScatterPatches(ExtractPatches(object, x, y, n), x, y, side, side)
+		}},
+		{"windows", func(object Field, x, y *Node) Field {
+			pw := NewPatchWindows(x, y, n, side, side)
+			return pw.Scatter(pw.Extract(object))
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			exec := MustNewExec(cpu(), func(in []*Node) []*Node {
+				o := c.cut(NewField(in[0], in[1]), in[2], in[3])
+				return []*Node{o.Re, o.Im}
+			})
+			args := func() []any {
+				out := make([]any, len(inputs))
+				for i, in := range inputs {
+					out[i] = in.tensor()
+				}
+				return out
+			}
+			for _, o := range exec.MustExec(args()...) {
+				o.MustFinalizeAll()
+			}
+			for b.Loop() {
+				b.StopTimer()
+				in := args()
+				b.StartTimer()
+				for _, o := range exec.MustExec(in...) {
+					o.MustFinalizeAll()
+				}
+			}
+		})
+	}
+}

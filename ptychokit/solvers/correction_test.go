@@ -7,6 +7,8 @@ import (
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // TestCorrectionIsNegativeGradient checks the exit-wave corrections χ of the
@@ -20,23 +22,22 @@ func TestCorrectionIsNegativeGradient(t *testing.T) {
 	psiRe, psiIm := randomFloats(rng, batches*n*n), randomFloats(rng, batches*n*n)
 	psi := toComplex(psiRe, psiIm, batches, n)
 	// Measured amplitudes near the model's, so that Poisson's k/I stays below
-	// its clip: |Ψ|·(1 + 0.3·u), u uniform in [-1, 1], transposed like Ψ.
+	// its clip: |Ψ|·(1 + 0.3·u), u uniform in [-1, 1].
 	measured := make([]float32, batches*n*n)
 	for b := range batches {
 		far := separableCentredDFT(psi[b])
 		for ky := range n {
 			for kx := range n {
 				a := math.Hypot(real(far[ky][kx]), imag(far[ky][kx]))
-				measured[b*n*n+kx*n+ky] = float32(a * (1 + 0.3*(2*rng.Float64()-1)))
+				measured[b*n*n+ky*n+kx] = float32(a * (1 + 0.3*(2*rng.Float64()-1)))
 			}
 		}
 	}
-	four := newFourier(n)
 	for _, noise := range []NoiseModel{Gaussian, Poisson} {
 		t.Run(string(noise), func(t *testing.T) {
 			out := runGraph(t, func(in []*Node) []*Node {
-				b := &batch{four: four, measured: in[2], mask: OnesLike(Reshape(ReduceSum(in[2], 1, 2), batches, 1, 1))}
-				b.farField = four.forward(cfield{in[0], in[1]})
+				b := &batch{measured: in[2], mask: OnesLike(Reshape(ReduceSum(in[2], 1, 2), batches, 1, 1))}
+				b.farField = fromField(physics.FarField(physics.NewField(in[0], in[1])))
 				var correction cfield
 				if noise == Poisson {
 					_, correction = b.poissonCost()
@@ -104,7 +105,7 @@ func referenceCost(psiRe, psiIm, dRe, dIm []float32, eps float64, measured []flo
 		for ky := range n {
 			for kx := range n {
 				intensity := real(far[ky][kx])*real(far[ky][kx]) + imag(far[ky][kx])*imag(far[ky][kx])
-				d := float64(measured[b*n*n+kx*n+ky])
+				d := float64(measured[b*n*n+ky*n+kx])
 				if noise == Poisson {
 					k := d * d
 					cost += intensity - k - k*math.Log(intensity/k)

@@ -17,17 +17,16 @@
 // starting probe to the data's mean pattern energy, which absorbs that.
 //
 // A mini-batch update is one compiled graph: it cuts the object patches of a
-// whole batch of positions at their sub-pixel positions (bilinear weights on
-// an (N+1)×(N+1) window), propagates, corrects the amplitudes, and scatters
-// the updates back with the exact adjoint of the cut. The DFT is matrix
-// products on (re, im) pairs of float32 tensors — for N = p·q two Cooley–Tukey
-// stages of sizes p and q with a twiddle between — so every backend runs the
-// same graph (the pure-Go one has no complex dtype or FFT); far fields are kept
-// transposed ([batch, kx, ky]) inside the graph, which saves two transposes
-// per pattern. Each iteration visits every
-// position once in a seeded random order, split into equal batches of at most
-// Options.BatchSize (the last padded and masked), so a reconstruction
-// compiles one graph. The object and probe stay on the backend between
+// whole batch of positions at their sub-pixel positions, propagates,
+// corrects the amplitudes, and scatters the updates back with the exact
+// adjoint of the cut. The physics is package physics': the cut and scatter
+// are physics.PatchWindows (bilinear weights on (N+1)×(N+1) windows that the
+// driver keeps inside the object frame), the propagation is the unitary pair
+// physics.FarField / physics.InverseFarField (the DFT by matrix products on
+// (re, im) pairs on the pure-Go backend, the native FFT on XLA). Each
+// iteration visits every position once in a seeded random order, split into
+// equal batches of at most Options.BatchSize (the last padded and masked), so
+// a reconstruction compiles one graph. The object and probe stay on the backend between
 // batches.
 //
 // Costs are normalised by Σd² over all patterns (see IterationRecord) and

@@ -53,7 +53,7 @@ func lsqml(b *batch) update {
 	probeDir = probeDir.scale(b.probeOn)
 
 	// The exit-wave changes each direction makes, at the batch's positions.
-	objectChange := b.probe.repeat(b.patches.batchSize()).mul(b.win.extractField(objectDir)).scale(b.mask)
+	objectChange := b.probe.repeat(b.patches.batchSize()).mul(fromField(b.win.Extract(objectDir.field()))).scale(b.mask)
 	probeChange := probeDir.repeat(b.patches.batchSize()).mul(b.patches).scale(b.mask)
 
 	a11 := reDot(objectChange, objectChange)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // IterationRecord is one line of a reconstruction's history.
@@ -62,7 +63,7 @@ type Reconstruction struct {
 	xs, ys   []float64 // positions in the frame
 
 	object, probe [2]*tensors.Tensor // (re, im)
-	measured      *tensors.Tensor    // [count, N, N] amplitudes, transposed (kx, ky)
+	measured      *tensors.Tensor    // [count, N, N] amplitudes (ky, kx)
 	posX, posY    *tensors.Tensor    // [count] float32
 	energy        float64            // Σ d² over all patterns
 
@@ -214,7 +215,7 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 		}
 	}
 
-	// Measured amplitudes, transposed to (kx, ky) as the solvers keep far fields.
+	// Measured amplitudes, checked.
 	measured := make([]float32, count*n*n)
 	energy := 0.0
 	for p := range count {
@@ -226,7 +227,7 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 				if isBad(d) || d < 0 {
 					return fmt.Errorf("diffraction: pattern %d pixel (%d, %d) is %g; amplitudes must be finite and ≥ 0", p, ky, kx, d)
 				}
-				dst[kx*n+ky] = d
+				dst[ky*n+kx] = d
 				energy += float64(d) * float64(d)
 			}
 		}
@@ -283,17 +284,16 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 
 	b := &batch{
 		opts:     &r.opts,
-		four:     newFourier(n),
 		object:   cfield{objRe, objIm},
 		probe:    cfield{prbRe, prbIm},
 		measured: Gather(measuredAll, idx),
 		mask:     perPatch(mask, n),
 		probeOn:  probeOn,
 	}
-	b.win = newWindow(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
-	b.patches = b.win.extractField(b.object)
+	b.win = physics.NewPatchWindows(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
+	b.patches = fromField(b.win.Extract(b.object.field()))
 	b.exitWave = b.probe.repeat(batchSize).mul(b.patches)
-	b.farField = b.four.forward(b.exitWave)
+	b.farField = fromField(physics.FarField(b.exitWave.field()))
 	u := r.algo(b)
 	return []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, u.cost}
 }

@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
+
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // batch is what every solver sees of one mini-batch, inside the graph. The
@@ -12,16 +14,15 @@ import (
 // object and probe estimates.
 type batch struct {
 	opts *Options
-	four *fourier
-	win  *window
+	win  *physics.PatchWindows
 
 	object cfield // [H, W]
 	probe  cfield // [N, N]
 
 	patches  cfield // [B, N, N] object patches at the batch's positions
 	exitWave cfield // [B, N, N] probe · patches
-	farField cfield // [B, kx, ky] centred orthonormal far field, transposed
-	measured *Node  // [B, kx, ky] measured amplitudes, transposed likewise
+	farField cfield // [B, ky, kx] centred orthonormal far field (physics.FarField)
+	measured *Node  // [B, ky, kx] measured amplitudes
 
 	mask    *Node // [B, N, N] 1 for real positions, 0 for padding
 	probeOn *Node // scalar 1 when the probe is updated in this iteration, else 0
@@ -77,19 +78,19 @@ func (b *batch) gaussianCost() (cost *Node, correction cfield) {
 
 // exitWaveCorrection maps a far-field correction back to the exit waves.
 func (b *batch) exitWaveCorrection(farCorrection cfield) cfield {
-	return b.four.inverse(farCorrection)
+	return fromField(physics.InverseFarField(farCorrection.field()))
 }
 
 // illumination is Σ_b |P|² placed at every real position of the batch, [H, W].
 func (b *batch) illumination() *Node {
 	batchSize := b.patches.re.Shape().Dimensions[0]
 	p2 := BroadcastPrefix(b.probe.abs2(), batchSize)
-	return b.win.scatter(Mul(p2, b.mask))
+	return b.win.ScatterReal(Mul(p2, b.mask))
 }
 
 // objectGradient is Σ_b conj(P)·χ_b scattered into the object frame, [H, W].
 func (b *batch) objectGradient(chi cfield) cfield {
-	return b.win.scatterField(b.probe.repeat(chi.batchSize()).mulConj(chi))
+	return fromField(b.win.Scatter(b.probe.repeat(chi.batchSize()).mulConj(chi).field()))
 }
 
 // probeGradient is Σ_b conj(O_b)·χ_b, [N, N], and Σ_b |O_b|²·mask.
