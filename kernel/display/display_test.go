@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -191,7 +192,7 @@ func TestLiveCurve(t *testing.T) {
 		}
 	}
 	xs, ys := c.Points("train")
-	if want := []float64{0, 2}; !equal(xs, want) || !equal(ys, []float64{1, 0.5}) {
+	if want := []float64{0, 2}; !slices.Equal(xs, want) || !slices.Equal(ys, []float64{1, 0.5}) {
 		t.Errorf("train points (%v, %v), want x %v, y [1 0.5] (NaN left out)", xs, ys, want)
 	}
 	if err := c.Flush(); err != nil {
@@ -239,18 +240,6 @@ func TestLiveCurveLogY(t *testing.T) {
 	}
 }
 
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestLiveCurveSet(t *testing.T) {
 	got := capture(t)
 	c := NewLiveCurve("loss", "epoch", "loss")
@@ -258,7 +247,7 @@ func TestLiveCurveSet(t *testing.T) {
 	c.Add("train", 0, 5)
 	c.Set("train", []float64{1, 2, 3}, []float64{0.5, math.Inf(1), 0.25, 99})
 	xs, ys := c.Points("train")
-	if !equal(xs, []float64{1, 3}) || !equal(ys, []float64{0.5, 0.25}) {
+	if !slices.Equal(xs, []float64{1, 3}) || !slices.Equal(ys, []float64{0.5, 0.25}) {
 		t.Errorf("after Set: (%v, %v), want x [1 3], y [0.5 0.25] (the old point gone, Inf dropped, the extra y ignored)", xs, ys)
 	}
 	if len(*got) != 2 {

@@ -117,16 +117,7 @@ func TestRunPINNAndReport(t *testing.T) {
 	r := &Report{Device: "cpu", PINN: []PINNResult{res}}
 	var p Peer
 	p.Tool = "pytorch 2.11"
-	p.PINN = append(p.PINN, struct {
-		N                      int     `json:"N"`
-		Gridsize               int     `json:"gridsize"`
-		Batch                  int     `json:"batch"`
-		Params                 int     `json:"params"`
-		TrainStepSeconds       float64 `json:"train_step_s"`
-		TrainPatternsPerSecond float64 `json:"train_patterns_per_s"`
-		InferSeconds           float64 `json:"infer_s"`
-		InferPatternsPerSecond float64 `json:"infer_patterns_per_s"`
-	}{N: 64, Gridsize: 1, Batch: 2, TrainPatternsPerSecond: res.TrainPatternsPerSecond / 4, InferPatternsPerSecond: res.InferPatternsPerSecond * 2})
+	p.PINN = append(p.PINN, PeerPINN{N: 64, Gridsize: 1, Batch: 2, TrainPatternsPerSecond: res.TrainPatternsPerSecond / 4, InferPatternsPerSecond: res.InferPatternsPerSecond * 2})
 	r.Peers = []Peer{p}
 	r.Compare()
 	if len(r.Ratios) != 2 || math.Abs(r.Ratios[0].Ratio-4) > 1e-9 || math.Abs(r.Ratios[1].Ratio-0.5) > 1e-9 {

@@ -46,30 +46,36 @@ func Environment() map[string]string {
 // Peer is a report of bench/peers.py: the same computations timed by
 // another framework on the same device.
 type Peer struct {
-	Tool     string `json:"tool"`
-	GPU      string `json:"gpu"`
-	Compiled bool   `json:"compiled"`
-	TF32     bool   `json:"tf32"`
-	PINN     []struct {
-		N                      int     `json:"N"`
-		Gridsize               int     `json:"gridsize"`
-		Batch                  int     `json:"batch"`
-		Params                 int     `json:"params"`
-		TrainStepSeconds       float64 `json:"train_step_s"`
-		TrainPatternsPerSecond float64 `json:"train_patterns_per_s"`
-		InferSeconds           float64 `json:"infer_s"`
-		InferPatternsPerSecond float64 `json:"infer_patterns_per_s"`
-	} `json:"pinn"`
-	Solver *struct {
-		Patterns         int     `json:"patterns"`
-		N                int     `json:"N"`
-		Batch            int     `json:"batch"`
-		IterationSeconds float64 `json:"iteration_s"`
-		CostFirst        float64 `json:"cost_first"`
-		CostLast         float64 `json:"cost_last"`
-	} `json:"solver"`
+	Tool     string      `json:"tool"`
+	GPU      string      `json:"gpu"`
+	Compiled bool        `json:"compiled"`
+	TF32     bool        `json:"tf32"`
+	PINN     []PeerPINN  `json:"pinn"`
+	Solver   *PeerSolver `json:"solver"`
 	// File is where the report was read from.
 	File string `json:"file"`
+}
+
+// PeerPINN is one PtychoPINN case of a peer report.
+type PeerPINN struct {
+	N                      int     `json:"N"`
+	Gridsize               int     `json:"gridsize"`
+	Batch                  int     `json:"batch"`
+	Params                 int     `json:"params"`
+	TrainStepSeconds       float64 `json:"train_step_s"`
+	TrainPatternsPerSecond float64 `json:"train_patterns_per_s"`
+	InferSeconds           float64 `json:"infer_s"`
+	InferPatternsPerSecond float64 `json:"infer_patterns_per_s"`
+}
+
+// PeerSolver is the solver iteration of a peer report.
+type PeerSolver struct {
+	Patterns         int     `json:"patterns"`
+	N                int     `json:"N"`
+	Batch            int     `json:"batch"`
+	IterationSeconds float64 `json:"iteration_s"`
+	CostFirst        float64 `json:"cost_first"`
+	CostLast         float64 `json:"cost_last"`
 }
 
 // Label names the peer in tables: tool, compiled or eager, TF32 or not.

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"math/cmplx"
+	"slices"
 	"testing"
 )
 
@@ -54,15 +55,15 @@ func checkObjectRange(t *testing.T, name string, pix []complex64, ampLo, phLo, p
 func TestObjects(t *testing.T) {
 	lines := LinesObject(80, 96, 1)
 	checkObjectRange(t, "lines", lines.Pix, ObjectAmpMin, 0, LinesPhaseMax)
-	if again := LinesObject(80, 96, 1); !equalPix(lines.Pix, again.Pix) {
+	if again := LinesObject(80, 96, 1); !slices.Equal(lines.Pix, again.Pix) {
 		t.Error("LinesObject is not deterministic for a seed")
 	}
-	if other := LinesObject(80, 96, 2); equalPix(lines.Pix, other.Pix) {
+	if other := LinesObject(80, 96, 2); slices.Equal(lines.Pix, other.Pix) {
 		t.Error("LinesObject ignores its seed")
 	}
 	grf := GRFObject(64, 50, 4, 3)
 	checkObjectRange(t, "grf", grf.Pix, ObjectAmpMin, -GRFPhaseMax, GRFPhaseMax)
-	if again := GRFObject(64, 50, 4, 3); !equalPix(grf.Pix, again.Pix) {
+	if again := GRFObject(64, 50, 4, 3); !slices.Equal(grf.Pix, again.Pix) {
 		t.Error("GRFObject is not deterministic for a seed")
 	}
 	img := image.NewGray(image.Rect(10, 20, 14, 23)) // 4 wide, 3 high, offset origin
@@ -77,18 +78,6 @@ func TestObjects(t *testing.T) {
 	if v := obj.Pix[0]; math.Abs(cmplx.Abs(complex128(v))-ObjectAmpMin) > 1e-6 || math.Abs(cmplx.Phase(complex128(v))) > 1e-6 {
 		t.Errorf("black pixel → %v, want amplitude %g, phase 0", v, ObjectAmpMin)
 	}
-}
-
-func equalPix(a, b []complex64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPositions(t *testing.T) {

@@ -56,7 +56,7 @@ func LinesObject(h, w int, seed int64) *data.ComplexImage {
 			m[i] += b[i]
 		}
 	}
-	m = crop(m, ch, cw, margin, h, w)
+	m = crop(m, cw, margin, h, w)
 	normalise01(m)
 	obj := &data.ComplexImage{H: h, W: w, Pix: make([]complex64, h*w)}
 	for i, v := range m {
@@ -83,7 +83,7 @@ func GRFObject(h, w int, corrLen float64, seed int64) *data.ComplexImage {
 		for i := range noise {
 			noise[i] = rng.NormFloat64()
 		}
-		g := crop(gaussianBlur(noise, ch, cw, corrLen), ch, cw, margin, h, w)
+		g := crop(gaussianBlur(noise, ch, cw, corrLen), cw, margin, h, w)
 		standardise(g)
 		return g
 	}
@@ -160,35 +160,33 @@ func gaussianBlur(img []float64, h, w int, sigma float64) []float64 {
 	for i := range kernel {
 		kernel[i] /= sum
 	}
-	tmp := make([]float64, h*w)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
+	rows := convolveLines(img, h, w, w, 1, kernel) // along x
+	return convolveLines(rows, w, h, 1, w, kernel) // along y
+}
+
+// convolveLines convolves each of `lines` lines of `length` samples with a
+// centred odd kernel, reading zero outside the line: line i's sample p is
+// src[i*lineStride + p*step].
+func convolveLines(src []float64, lines, length, lineStride, step int, kernel []float64) []float64 {
+	radius := len(kernel) / 2
+	out := make([]float64, len(src))
+	for i := 0; i < lines; i++ {
+		base := i * lineStride
+		for p := 0; p < length; p++ {
 			s := 0.0
 			for k, kv := range kernel {
-				if xx := x + k - radius; xx >= 0 && xx < w {
-					s += kv * img[y*w+xx]
+				if q := p + k - radius; q >= 0 && q < length {
+					s += kv * src[base+q*step]
 				}
 			}
-			tmp[y*w+x] = s
-		}
-	}
-	out := make([]float64, h*w)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			s := 0.0
-			for k, kv := range kernel {
-				if yy := y + k - radius; yy >= 0 && yy < h {
-					s += kv * tmp[yy*w+x]
-				}
-			}
-			out[y*w+x] = s
+			out[base+p*step] = s
 		}
 	}
 	return out
 }
 
-func crop(img []float64, h, w, margin, oh, ow int) []float64 {
-	_ = h
+// crop cuts the oh×ow window at (margin, margin) out of an image w wide.
+func crop(img []float64, w, margin, oh, ow int) []float64 {
 	out := make([]float64, oh*ow)
 	for y := 0; y < oh; y++ {
 		copy(out[y*ow:(y+1)*ow], img[(y+margin)*w+margin:(y+margin)*w+margin+ow])

@@ -56,7 +56,7 @@ Examples:
   ptychokit bench --quick --device cpu --output_file out/bench.json
   python3 bench/peers.py --star STAR.npz > peers.json
   ptychokit bench --device gpu --data STAR.npz --peers peers.json --output_file bench.json`)
-	dev := fs.String("device", solverDefaultDevice(), "compute device: "+strings.Join(device.Names, " | "))
+	dev := deviceFlag(fs)
 	quick := fs.Bool("quick", false, "a small run (fewer cases, calls and iterations)")
 	outputFile := fs.String("output_file", "bench.json", "JSON report, written after every case (empty: none)")
 	dataPath := fs.String("data", defaultStar, "scan NPZ for the solver timings; empty skips them")
@@ -95,12 +95,11 @@ Examples:
 			peerReports = append(peerReports, r)
 		}
 	}
-	backend, err := device.New(*dev)
+	backend, err := openDevice(*dev)
 	if err != nil {
 		return err
 	}
 	onCPU := device.IsCPU(backend)
-	fmt.Printf("device: %s\n", device.Describe(backend))
 
 	caseList := *cases
 	if caseList == "" {

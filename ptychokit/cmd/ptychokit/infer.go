@@ -10,7 +10,6 @@ import (
 
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 )
 
@@ -35,7 +34,7 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 	outputDir := fs.String("output_dir", "", "where to write reconstruction.npz and the PNGs (required)")
 	nImages := fs.Int("n_images", 0, "number of groups to predict (0 = every scan point)")
 	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (0 = PtychoPINN's 20 at N=64)")
-	dev := fs.String("device", defaultDevice(), "compute device: cpu (pure Go) | gpu (XLA + CUDA) | auto")
+	dev := deviceFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,11 +48,10 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 	case *outputDir == "":
 		return errors.New("--output_dir is required")
 	}
-	backend, err := device.New(*dev)
+	backend, err := openDevice(*dev)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "device: %s\n", device.Describe(backend))
 	return inferTo(backend, *modelPath, *testData, *outputDir, *nImages, *keep)
 }
 

@@ -14,6 +14,10 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
 // command is one subcommand: its one-line summary, its long help, and run,
@@ -111,6 +115,27 @@ Data are canonical NPZ files: 'diffraction' (n,N,N) float32 amplitudes, centred;
 'probeGuess', 'objectGuess' complex; 'xcoords', 'ycoords' patch centres in object
 pixels. Devices: --device cpu (pure Go, default), gpu (XLA + CUDA plugin), auto.
 `)
+}
+
+// deviceFlag adds the --device flag every computing command shares; its
+// default is $PTYCHOKIT_DEVICE, else "cpu".
+func deviceFlag(fs *flag.FlagSet) *string {
+	def := os.Getenv(device.EnvVar)
+	if def == "" {
+		def = "cpu"
+	}
+	return fs.String("device", def, "compute device: cpu (pure Go) | gpu (XLA + CUDA plugin) | auto (gpu when found); default $"+device.EnvVar+" or cpu")
+}
+
+// openDevice returns the backend for a --device value and prints the line
+// that says which backend the run uses (the device asked for is the device used).
+func openDevice(name string) (backends.Backend, error) {
+	backend, err := device.New(name)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Printf("device: %s\n", device.Describe(backend))
+	return backend, nil
 }
 
 // newFlags returns a FlagSet for a subcommand whose --help prints the summary,

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
 )
 
@@ -63,7 +62,7 @@ Example:
 	dataPath := fs.String("data", "", "scan NPZ with diffraction, probeGuess, xcoords, ycoords (required)")
 	iterations := fs.Int("iterations", 30, "passes over all scan positions")
 	outputDir := fs.String("output_dir", "", "folder for the outputs, created if missing (required)")
-	dev := fs.String("device", solverDefaultDevice(), "compute device: "+strings.Join(device.Names, " | "))
+	dev := deviceFlag(fs)
 	batchSize := fs.Int("batch_size", solvers.DefaultBatchSize, "most scan positions updated together")
 	seed := fs.Int64("seed", 1, "seed of the shuffle of positions into batches")
 	alpha := fs.Float64("alpha", 0, "object step α (0 = the algorithm's default; see above)")
@@ -101,11 +100,10 @@ Example:
 	if err != nil {
 		return err
 	}
-	backend, err := device.New(*dev)
+	backend, err := openDevice(*dev)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("device: %s\n", device.Describe(backend))
 	fmt.Printf("data: %s: %d patterns of %d×%d (subset %s)\n", *dataPath, ds.Count, ds.N, ds.N, *subset)
 	for _, w := range ds.Warnings {
 		fmt.Printf("note: %s\n", w)
@@ -163,14 +161,6 @@ Example:
 		h[0].Cost, h[len(h)-1].Cost, len(h), total, secondsPerIteration(h))
 	fmt.Printf("wrote %s\n", filepath.Join(*outputDir, reconstructionFile))
 	return nil
-}
-
-// solverDefaultDevice is $PTYCHOKIT_DEVICE, else "cpu".
-func solverDefaultDevice() string {
-	if v := os.Getenv(device.EnvVar); v != "" {
-		return v
-	}
-	return "cpu"
 }
 
 // scanSubset keeps every scan point (all), or the even- or odd-numbered ones:

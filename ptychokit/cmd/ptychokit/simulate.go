@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
@@ -48,7 +47,7 @@ Example:
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
 	output := fs.String("output_file", "", "where to write the canonical NPZ (required)")
-	dev := fs.String("device", "cpu", "compute device: cpu | gpu | auto")
+	dev := deviceFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -78,11 +77,10 @@ Example:
 	if err != nil {
 		return err
 	}
-	backend, err := device.New(*dev)
+	backend, err := openDevice(*dev)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("device: %s\n", device.Describe(backend))
 	fmt.Printf("simulating %d patterns of %d×%d from a %d×%d object, nphotons %.3g, seed %d\n",
 		len(x), *n, *n, object.H, object.W, *nphotons, *seed)
 	ds, err := physics.Simulate(physics.SimOptions{

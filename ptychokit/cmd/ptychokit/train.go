@@ -11,7 +11,6 @@ import (
 
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
-	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 )
 
@@ -74,7 +73,7 @@ file against its ground truth):
   ptychokit train --train_data_file datasets/lines_N64.npz --output_dir out/pinn \
       --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
 	runFlags(fs, &cfg)
-	dev := fs.String("device", defaultDevice(), "compute device: cpu (pure Go) | gpu (XLA + CUDA) | auto")
+	dev := deviceFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,11 +89,10 @@ file against its ground truth):
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("bad option: %s", flagNames(err.Error()))
 	}
-	backend, err := device.New(*dev)
+	backend, err := openDevice(*dev)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "device: %s\n", device.Describe(backend))
 	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr})
 	if err != nil {
 		return err
@@ -148,12 +146,4 @@ func valLosses(h []pinn.EpochStats) []float64 {
 func flagNames(msg string) string {
 	msg = strings.ReplaceAll(msg, "nepochs", "max_epochs")
 	return "--" + msg
-}
-
-// defaultDevice is $PTYCHOKIT_DEVICE or cpu.
-func defaultDevice() string {
-	if d := os.Getenv(device.EnvVar); d != "" {
-		return d
-	}
-	return "cpu"
 }
