@@ -37,7 +37,7 @@ notebooks: kernel
 datasets: build
 	bash datasets/make.sh $(BIN)
 
-## model: retrain the PtychoPINN model kept in datasets/models (~50 min on 2 cores; DEVICE=gpu: ~1 min)
+## model: retrain the PtychoPINN model kept in datasets/models (about an hour on 2 cores; DEVICE=gpu: ~1 min)
 model: build
 	DEVICE=$(or $(DEVICE),cpu) bash datasets/make_model.sh $(BIN)
 

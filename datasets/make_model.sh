@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Retrains the PtychoPINN model kept in datasets/models/lines_N64_gs2 (notebook 03
 # sets it beside its own quick run): gridsize 2, encoder 16-32-64, 40 epochs of 512
-# groups of datasets/lines_N64.npz. About 50 minutes on 2 cores; about a minute with
+# groups of datasets/lines_N64.npz. About an hour on 2 cores (58 min measured); about a minute with
 # DEVICE=gpu. Only what inference needs is kept: config.json, history.csv, best/.
 # Usage: datasets/make_model.sh [bin/ptychokit]   (DEVICE=cpu|gpu|auto, default cpu)
 set -euo pipefail

@@ -21,7 +21,7 @@ echo "== 2/5 train PtychoPINN (small network, $EPOCHS epochs, pure Go)"
 
 echo "== 3/5 infer: stitch the object from the trained network, and from the longer-trained one kept in datasets/models"
 "$BIN" infer --model_path "$OUT/pinn" --test_data "$DATA" --output_dir "$OUT/pinn_recon" --device cpu
-LONG=datasets/models/lines_N64_gs2   # gridsize 2, 40 epochs: ~50 min on 2 cores (make model)
+LONG=datasets/models/lines_N64_gs2   # gridsize 2, 40 epochs: about an hour on 2 cores (make model)
 "$BIN" infer --model_path "$LONG" --test_data "$DATA" --output_dir "$OUT/pinn_long" --device cpu
 
 echo "== 4/5 iterative baseline: rPIE"
