@@ -6,7 +6,7 @@ OUT ?= out
 GALLERY ?= $(OUT)/gallery
 GOTEST_FLAGS ?= -timeout 20m
 
-.PHONY: all build test test-go kernel notebooks datasets gallery demo bench vet clean
+.PHONY: all build test test-go kernel notebooks datasets model gallery demo bench vet clean
 
 all: build
 
@@ -36,6 +36,10 @@ notebooks: kernel
 ## datasets: remake the small canonical datasets in datasets/ exactly
 datasets: build
 	bash datasets/make.sh $(BIN)
+
+## model: retrain the PtychoPINN model kept in datasets/models (about an hour on 2 cores; DEVICE=gpu: ~1 min)
+model: build
+	DEVICE=$(or $(DEVICE),cpu) bash datasets/make_model.sh $(BIN)
 
 ## gallery: every figure type as PNG into GALLERY=DIR
 gallery:

@@ -205,6 +205,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--star", default="")
+    ap.add_argument("--cases", default="", help="NxGxB,... (default: the six standard cases)")
+    ap.add_argument("--out", default="", help="also write the JSON here after every case")
     a = ap.parse_args()
     iters = 5 if a.quick else 20
     out = {"tool": "pytorch " + torch.__version__, "gpu": torch.cuda.get_device_name(0),
@@ -212,10 +214,20 @@ def main():
     cases = [(64, 1, 16), (64, 2, 16), (64, 1, 1024), (64, 2, 1024), (128, 1, 16), (128, 1, 256)]
     if a.quick:
         cases = cases[:2]
-    for N, gs, B in cases:
-        out["pinn"].append(bench_pinn(N, gs, B, a.compile, iters))
+    if a.cases:
+        cases = [tuple(int(v) for v in c.split("x")) for c in a.cases.split(",")]
+
+    def save():
+        if a.out:
+            with open(a.out, "w") as f:
+                json.dump(out, f, indent=1)
+
     if a.star:
         out["solver"] = bench_solver(a.star, 3 if a.quick else 10)
+        save()
+    for N, gs, B in cases:
+        out["pinn"].append(bench_pinn(N, gs, B, a.compile, iters))
+        save()
     print(json.dumps(out, indent=1))
 
 

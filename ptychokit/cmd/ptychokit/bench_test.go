@@ -8,112 +8,169 @@ import (
 	"testing"
 )
 
-// TestBenchCLI runs a tiny `ptychokit bench` on the pure-Go backend (small
-// network, two calls a case, two solver iterations on the canonical lines
-// scan; a few seconds) and checks the JSON report: the device is named, every
-// case the flags asked for is there with positive timings and rates, and the
-// solver cost decreases.
+// TestBenchCLI runs a tiny 'ptychokit bench' on the pure-Go backend (one
+// PtychoPINN case with a narrow network, the far field, two rPIE iterations
+// on lines_N64, a peer report to compare with) and checks the JSON report:
+// its keys, that every timing is a positive number, that the device is named
+// and that the ratios to the peer are ours/theirs.
 func TestBenchCLI(t *testing.T) {
 	if _, err := os.Stat(canonicalLines); err != nil {
 		t.Skipf("canonical dataset missing (make datasets): %v", err)
 	}
 	bin := buildCLI(t)
-	report := filepath.Join(t.TempDir(), "bench.json")
-	out, errOut, code := runCLI(t, bin, "bench", "--quick", "--device", "cpu", "--cases", "64x1x2,64x2x1",
+	dir := t.TempDir()
+	peer := filepath.Join(dir, "peer.json")
+	const peerTrain, peerInfer, peerIter = 10.0, 20.0, 5.0
+	peerJSON := `{"tool": "test peer", "gpu": "none", "compiled": false, "tf32": false,
+	  "pinn": [{"N": 64, "gridsize": 1, "batch": 1, "params": 1, "train_step_s": 0.1,
+	            "train_patterns_per_s": 10, "infer_s": 0.05, "infer_patterns_per_s": 20}],
+	  "solver": {"patterns": 256, "N": 64, "batch": 8, "iteration_s": 5, "cost_first": 1, "cost_last": 0.5}}`
+	if err := os.WriteFile(peer, []byte(peerJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "bench.json")
+	out, errOut, code := runCLI(t, bin, "bench", "--device", "cpu", "--quick", "--cases", "64x1x1",
 		"--n_filters_scale", "0.125", "--train_calls", "2", "--infer_calls", "2",
-		"--data", canonicalLines, "--solver_batches", "16", "--solver_iterations", "2", "--output_file", report)
+		"--data", canonicalLines, "--solver_batches", "8", "--solver_iterations", "3",
+		"--peers", peer, "--output_file", report)
 	if code != 0 {
 		t.Fatalf("bench exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	if !strings.HasPrefix(out, "device: cpu (GoMLX pure-Go backend)") {
-		t.Errorf("bench did not print the device first:\n%s", out)
+		t.Errorf("bench did not print the backend first:\n%s", out)
 	}
+
+	// Keys first, from a generic decoding: the report's contract is its JSON.
 	raw, err := os.ReadFile(report)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Decode into generic maps so that the test checks the key names the
-	// JSON really has, not the Go field names.
-	var r map[string]any
-	if err := json.Unmarshal(raw, &r); err != nil {
+	var generic map[string]any
+	if err := json.Unmarshal(raw, &generic); err != nil {
 		t.Fatalf("%s: %v", report, err)
 	}
-	if r["tool"] != "ptychokit bench" || r["device"] != "cpu (GoMLX pure-Go backend)" || r["quick"] != true {
-		t.Errorf("report header: tool %v, device %v, quick %v", r["tool"], r["device"], r["quick"])
-	}
-	if s, _ := r["started"].(string); s == "" {
-		t.Errorf("report has no start time")
-	}
-	list := func(key string) []map[string]any {
-		items, ok := r[key].([]any)
-		if !ok {
-			t.Fatalf("report has no list %q", key)
+	for _, k := range []string{"tool", "device", "started", "quick", "pinn", "dft", "solver", "peers", "ratios"} {
+		if _, ok := generic[k]; !ok {
+			t.Errorf("report lacks key %q: %s", k, raw)
 		}
-		var ms []map[string]any
-		for _, it := range items {
-			m, ok := it.(map[string]any)
-			if !ok {
-				t.Fatalf("%q holds a %T", key, it)
-			}
-			if e, ok := m["error"]; ok {
-				t.Errorf("%q entry failed: %v", key, e)
-			}
-			ms = append(ms, m)
-		}
-		return ms
 	}
-	positive := func(what string, m map[string]any, keys ...string) {
-		for _, k := range keys {
-			v, ok := m[k].(float64)
-			if !ok || !(v > 0) {
-				t.Errorf("%s: %q = %v, want a positive number", what, k, m[k])
+	pinnKeys := []string{"N", "gridsize", "batch", "patterns_per_batch", "params", "train_step_s",
+		"train_patterns_per_s", "train_conv_tflop_per_s", "loss_first", "loss_last", "infer_s", "infer_patterns_per_s"}
+	if ps, ok := generic["pinn"].([]any); ok && len(ps) == 1 {
+		p := ps[0].(map[string]any)
+		for _, k := range pinnKeys {
+			if _, ok := p[k]; !ok {
+				t.Errorf("pinn case lacks key %q: %v", k, p)
 			}
 		}
+	} else {
+		t.Errorf("pinn: want one case, got %v", generic["pinn"])
 	}
 
-	pinn := list("pinn")
-	want := []struct{ gridsize, batch, patterns float64 }{{1, 2, 2}, {2, 1, 4}}
-	if len(pinn) != len(want) {
-		t.Fatalf("pinn: %d cases, want %d", len(pinn), len(want))
+	var rep struct {
+		Tool, Device string
+		Quick        bool
+		PINN         []struct {
+			N, Gridsize, Batch, Params int
+			Patterns                   int     `json:"patterns_per_batch"`
+			Step                       float64 `json:"train_step_s"`
+			TrainRate                  float64 `json:"train_patterns_per_s"`
+			TFLOPs                     float64 `json:"train_conv_tflop_per_s"`
+			LossFirst                  float64 `json:"loss_first"`
+			LossLast                   float64 `json:"loss_last"`
+			Infer                      float64 `json:"infer_s"`
+			InferRate                  float64 `json:"infer_patterns_per_s"`
+			Error                      string
+			TrainSteps                 int `json:"train_steps"`
+			InferCalls                 int `json:"infer_calls"`
+		}
+		DFT []struct {
+			N, Batch, Calls int
+			Method          string
+			Seconds         float64 `json:"forward_backward_s"`
+			Rate            float64 `json:"patterns_per_s"`
+			Error           string
+		}
+		Solver []struct {
+			Algorithm  string
+			BatchSize  int     `json:"batch_size"`
+			Iteration  float64 `json:"iteration_s"`
+			Iterations int
+			Costs      []float64
+			Decreasing bool `json:"cost_decreasing"`
+			Error      string
+		}
+		Ratios []struct {
+			What, Case          string
+			Ours, Theirs, Ratio float64
+		}
 	}
-	for i, w := range want {
-		p := pinn[i]
-		if p["N"] != 64.0 || p["gridsize"] != w.gridsize || p["batch"] != w.batch || p["patterns_per_batch"] != w.patterns ||
-			p["n_filters_scale"] != 0.125 || p["steps_per_call"] != 1.0 || p["train_steps"] != 2.0 || p["infer_calls"] != 2.0 {
-			t.Errorf("pinn case %d does not hold the flags: %v", i, p)
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("%s: %v", report, err)
+	}
+	if rep.Tool != "ptychokit bench" || !strings.Contains(rep.Device, "cpu") || !rep.Quick {
+		t.Errorf("tool/device/quick: %q %q %v", rep.Tool, rep.Device, rep.Quick)
+	}
+	if len(rep.PINN) == 1 {
+		p := rep.PINN[0]
+		if p.N != 64 || p.Gridsize != 1 || p.Batch != 1 || p.Patterns != 1 || p.Error != "" {
+			t.Errorf("pinn case: %+v", p)
 		}
-		positive("pinn", p, "params", "train_compile_s", "train_step_s", "train_patterns_per_s", "train_conv_tflop_per_s",
-			"loss_first", "loss_last", "infer_compile_s", "infer_s", "infer_patterns_per_s")
-		// The rate is the batch's patterns over the step time.
-		step, _ := p["train_step_s"].(float64)
-		rate, _ := p["train_patterns_per_s"].(float64)
-		if step > 0 && (rate*step < 0.99*w.patterns || rate*step > 1.01*w.patterns) {
-			t.Errorf("pinn case %d: %g patterns/s × %g s = %g, want %g patterns", i, rate, step, rate*step, w.patterns)
+		if p.TrainSteps != 2 || p.InferCalls != 2 {
+			t.Errorf("pinn calls: %d train steps, %d inference calls; want 2 and 2", p.TrainSteps, p.InferCalls)
 		}
+		for name, v := range map[string]float64{"params": float64(p.Params), "train_step_s": p.Step,
+			"train_patterns_per_s": p.TrainRate, "train_conv_tflop_per_s": p.TFLOPs, "loss_first": p.LossFirst,
+			"loss_last": p.LossLast, "infer_s": p.Infer, "infer_patterns_per_s": p.InferRate} {
+			if !(v > 0) {
+				t.Errorf("pinn %s = %v, want > 0", name, v)
+			}
+		}
+		// One pattern a step: the rate is the inverse of the step time.
+		if r := p.TrainRate * p.Step; r < 0.99 || r > 1.01 {
+			t.Errorf("train rate %v × step %v s = %v, want 1", p.TrainRate, p.Step, r)
+		}
+	}
+	if len(rep.DFT) == 0 {
+		t.Errorf("no far-field timings")
+	}
+	for _, d := range rep.DFT {
+		if d.Error != "" || !(d.Seconds > 0) || !(d.Rate > 0) || d.Calls <= 0 || d.Method == "" {
+			t.Errorf("far field: %+v", d)
+		}
+	}
+	if len(rep.Solver) != 1 {
+		t.Fatalf("solver: want one case, got %+v", rep.Solver)
+	}
+	s := rep.Solver[0]
+	if s.Algorithm != "rpie" || s.BatchSize != 8 || s.Iterations != 3 || len(s.Costs) != 3 || s.Error != "" || !(s.Iteration > 0) {
+		t.Errorf("solver: %+v", s)
+	}
+	if !s.Decreasing || !(s.Costs[2] < s.Costs[0]) {
+		t.Errorf("solver cost does not decrease: %v", s.Costs)
 	}
 
-	dft := list("dft")
-	if len(dft) == 0 {
-		t.Errorf("dft: no far-field timings")
+	// Ratios: rates are ours/theirs, seconds theirs/ours.
+	want := map[string]float64{}
+	if len(rep.PINN) == 1 {
+		want["train"] = rep.PINN[0].TrainRate / peerTrain
+		want["infer"] = rep.PINN[0].InferRate / peerInfer
 	}
-	for _, d := range dft {
-		if m, _ := d["method"].(string); m == "" {
-			t.Errorf("dft entry without a method: %v", d)
+	want["solver"] = peerIter / s.Iteration
+	found := map[string]bool{}
+	for _, r := range rep.Ratios {
+		for key, w := range want {
+			if strings.Contains(strings.ToLower(r.What), key) {
+				found[key] = true
+				if d := r.Ratio/w - 1; d > 1e-6 || d < -1e-6 {
+					t.Errorf("ratio %s %s = %v, want %v", r.What, r.Case, r.Ratio, w)
+				}
+			}
 		}
-		positive("dft", d, "N", "batch", "forward_backward_s", "patterns_per_s", "calls")
 	}
-
-	solver := list("solver")
-	if len(solver) != 1 {
-		t.Fatalf("solver: %d entries, want 1", len(solver))
-	}
-	s := solver[0]
-	if s["algorithm"] != "rpie" || s["batch_size"] != 16.0 || s["iterations"] != 2.0 || s["N"] != 64.0 {
-		t.Errorf("solver entry does not hold the flags: %v", s)
-	}
-	positive("solver", s, "patterns", "first_iteration_s", "iteration_s")
-	costs, _ := s["costs"].([]any)
-	if len(costs) != 2 || s["cost_decreasing"] != true {
-		t.Errorf("solver costs %v, decreasing %v: want 2 decreasing costs", costs, s["cost_decreasing"])
+	for key := range want {
+		if !found[key] {
+			t.Errorf("no %s ratio to the peer: %+v", key, rep.Ratios)
+		}
 	}
 }
