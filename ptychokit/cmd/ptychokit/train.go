@@ -74,6 +74,7 @@ file against its ground truth):
       --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
 	runFlags(fs, &cfg)
 	dev := deviceFlag(fs)
+	devs := devicesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -93,7 +94,11 @@ file against its ground truth):
 	if err != nil {
 		return err
 	}
-	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr})
+	devices, err := openDevices(backend, *devs)
+	if err != nil {
+		return err
+	}
+	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices})
 	if err != nil {
 		return err
 	}
@@ -105,7 +110,7 @@ file against its ground truth):
 		}
 	}
 	if cfg.Data.TestDataFile != "" {
-		return inferTo(backend, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
+		return inferTo(backend, devices, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
 	}
 	return nil
 }
