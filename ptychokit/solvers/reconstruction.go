@@ -68,6 +68,7 @@ type Reconstruction struct {
 	energy        float64            // Σ d² over all patterns
 
 	batchSize, batches int
+	filled             int           // positions a batch takes from the shuffle (≤ batchSize; the rest is padding)
 	sharded            *shardedState // nil: one device
 	rng                *rand.Rand
 	history            []IterationRecord
@@ -111,7 +112,8 @@ func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.batchSize = mesh.RoundUp(r.batchSize)
+	r.filled = r.batchSize
+	r.batchSize = mesh.RoundUp(r.batchSize) // same batches as one device, padded
 	exec, err := NewExec(r.backend, r.stepGraph)
 	if err != nil {
 		return nil, fmt.Errorf("build solver graph: %w", err)
@@ -344,11 +346,11 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 		indices := make([]int32, r.batchSize)
 		mask := make([]float32, r.batchSize)
 		for i := range indices {
-			k := b*r.batchSize + i
-			if k < r.count {
+			k := b*r.filled + i
+			if i < r.filled && k < r.count {
 				indices[i], mask[i] = int32(order[k]), 1
 			} else {
-				indices[i] = int32(order[k-r.count]) // padding: a real position, masked out
+				indices[i] = int32(order[i%r.count]) // padding: a real position, masked out
 			}
 		}
 		batchCost, err := r.step(indices, mask, probeOn)
