@@ -102,8 +102,8 @@ file against its ground truth):
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.3fs, %d steps an epoch; model in %s\n",
-		len(res.History), res.BestEpoch, bestVal(res), res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
+	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.2f ms, %d steps an epoch; model in %s\n",
+		len(res.History), res.BestEpoch, bestVal(res), 1e3*res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
 	if fig, err := plots.LossCurves(trainLosses(res.History), valLosses(res.History), "PtychoPINN training"); err == nil {
 		if err := fig.SavePNG(filepath.Join(cfg.Data.OutputDir, "history.png"), 0, 0); err != nil {
 			return err
