@@ -18,7 +18,7 @@ import (
 // Several devices cannot run here (the pure-Go backend has one device and no
 // sharded compilation): these tests check the host side of the sharded path
 // — batch trimming and splitting, padding, the checks — against the plain
-// path's batches. The sharded step itself ran on two GPUs (docs/multi-gpu.md).
+// path's batches. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
 
 // devicesBackend is the pure-Go backend claiming n devices (nothing is run).
 type devicesBackend struct {

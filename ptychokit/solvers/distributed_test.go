@@ -16,7 +16,7 @@ import (
 // sharded compilation). These tests check what the sharded path adds on the
 // host — padded batches, the replicated state, the input shardings — and
 // that padding a batch to a multiple of the devices leaves the result as it
-// was. The sharded step itself ran on two GPUs (docs/multi-gpu.md).
+// was. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
 
 // devicesBackend is the pure-Go backend claiming n devices (nothing is run).
 type devicesBackend struct {
