@@ -16,6 +16,7 @@ import (
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/stitch"
 )
 
@@ -28,6 +29,7 @@ type Model struct {
 
 	backend backends.Backend
 	ctx     *context.Context
+	mesh    *device.Mesh // nil: one device (see UseDevices)
 }
 
 // Load reads a trained model from an output directory written by Train:
@@ -130,6 +132,7 @@ func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction
 		return nil, err
 	}
 	defer exec.Finalize()
+	m.shardExec(exec)
 	n, c := cfg.Model.N, cfg.Model.Channels()
 	p = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
 	for start := 0; start < groups.Count; start += batchSize {
@@ -138,7 +141,7 @@ func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction
 			idx = append(idx, i)
 		}
 		counts, offsets := groups.gather(idx)
-		outs, err := exec.Exec(counts, offsets)
+		outs, err := m.predictBatch(exec, counts, offsets)
 		if err != nil {
 			return nil, err
 		}

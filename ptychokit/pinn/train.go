@@ -66,6 +66,12 @@ type TrainOptions struct {
 	// checkpoint is written as after any epoch, and calling Train again on
 	// the same output directory resumes (used to test resuming).
 	StopAfter int
+	// Devices splits every batch over that many devices of the backend
+	// (data parallelism, see distributed.go; device.AllDevices: all of them;
+	// 0 or 1: one). The batch size is the global one and must be a multiple
+	// of the device count; the result matches a one-device run up to float32
+	// rounding.
+	Devices int
 }
 
 // Result is what Train returns.
@@ -136,6 +142,10 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		return nil, fmt.Errorf("%s: needs a probeGuess of %d×%d", ds.Path, cfg.Model.N, cfg.Model.N)
 	}
 	trainIdx, valIdx := split(groups.Count, cfg.Training.ValidationSplit, cfg.Training.Seed)
+	mesh, err := trainMesh(backend, opts.Devices, cfg.Training.BatchSize, len(trainIdx), len(valIdx))
+	if err != nil {
+		return nil, err
+	}
 
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(cfg.Training.Seed); err != nil {
@@ -201,9 +211,9 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
 		epochLossSum, epochSteps = 0, 0
 		progress.start(epoch, cfg.Training.NEpochs, nBatches)
-		trainDS := &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
-			batchSize: cfg.Training.BatchSize, truth: supervised}
-		if _, err := loop.RunEpochs(trainDS, 1); err != nil {
+		trainDS := shardBatches(mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
+			batchSize: cfg.Training.BatchSize, truth: supervised})
+		if err := runEpoch(loop, trainDS); err != nil {
 			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		for _, d := range loop.TrainStepDurations {
@@ -211,7 +221,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		}
 		stats := EpochStats{Epoch: epoch, TrainLoss: epochLossSum / float64(max(epochSteps, 1)), ValLoss: math.NaN(), LR: lr}
 		if len(valIdx) > 0 {
-			valDS := &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}
+			valDS := shardBatches(mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
 			metrics, err := trainer.Eval(valDS)
 			if err != nil {
 				return res, fmt.Errorf("epoch %d: validation: %w", epoch, err)

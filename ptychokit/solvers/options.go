@@ -41,6 +41,10 @@ type Options struct {
 	Noise NoiseModel
 	// Backend computes the iterations; nil means the pure-Go backend.
 	Backend backends.Backend
+	// Devices splits every batch of positions over that many devices of
+	// Backend, the object and probe updates summed across them by XLA
+	// (device.AllDevices: all; 0 or 1: one). See distributed.go.
+	Devices int
 
 	Object    ObjectOptions
 	Probe     ProbeOptions

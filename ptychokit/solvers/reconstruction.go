@@ -68,6 +68,8 @@ type Reconstruction struct {
 	energy        float64            // Σ d² over all patterns
 
 	batchSize, batches int
+	filled             int           // positions a batch takes from the shuffle (≤ batchSize; the rest is padding)
+	sharded            *shardedState // nil: one device
 	rng                *rand.Rand
 	history            []IterationRecord
 	probeScale         float64
@@ -106,11 +108,22 @@ func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
 	r.batches = (r.count + opts.BatchSize - 1) / opts.BatchSize
 	r.batchSize = (r.count + r.batches - 1) / r.batches
 	r.rng = rand.New(rand.NewPCG(uint64(opts.Seed), 0x70747963686f))
+	mesh, err := device.OpenMesh(r.backend, opts.Devices)
+	if err != nil {
+		return nil, err
+	}
+	r.filled = r.batchSize
+	r.batchSize = mesh.RoundUp(r.batchSize) // same batches as one device, padded
 	exec, err := NewExec(r.backend, r.stepGraph)
 	if err != nil {
 		return nil, fmt.Errorf("build solver graph: %w", err)
 	}
 	r.exec = exec
+	if mesh != nil {
+		if r.sharded, err = newShardedState(r, mesh); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -333,24 +346,17 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 		indices := make([]int32, r.batchSize)
 		mask := make([]float32, r.batchSize)
 		for i := range indices {
-			k := b*r.batchSize + i
-			if k < r.count {
+			k := b*r.filled + i
+			if i < r.filled && k < r.count {
 				indices[i], mask[i] = int32(order[k]), 1
 			} else {
-				indices[i] = int32(order[k-r.count]) // padding: a real position, masked out
+				indices[i] = int32(order[i%r.count]) // padding: a real position, masked out
 			}
 		}
-		out, err := r.exec.Exec(r.object[0], r.object[1], r.probe[0], r.probe[1],
-			r.measured, r.posX, r.posY,
-			tensors.FromFlatDataAndDimensions(indices, r.batchSize),
-			tensors.FromFlatDataAndDimensions(mask, r.batchSize),
-			probeOn)
+		batchCost, err := r.step(indices, mask, probeOn)
 		if err != nil {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
 		}
-		r.replaceState(out[:4])
-		batchCost := float64(tensors.ToScalar[float32](out[4]))
-		out[4].MustFinalizeAll()
 		if math.IsNaN(batchCost) || math.IsInf(batchCost, 0) {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: cost is %g (diverged; try a smaller step or batch)", r.opts.Algorithm, iteration+1, batchCost)
 		}
@@ -359,6 +365,24 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 	rec := IterationRecord{Iteration: iteration + 1, Cost: cost / r.energy, Seconds: time.Since(start).Seconds()}
 	r.history = append(r.history, rec)
 	return rec, nil
+}
+
+// step runs the update of one batch and returns its cost.
+func (r *Reconstruction) step(indices []int32, mask []float32, probeOn float32) (float64, error) {
+	idx := tensors.FromFlatDataAndDimensions(indices, r.batchSize)
+	msk := tensors.FromFlatDataAndDimensions(mask, r.batchSize)
+	if r.sharded != nil {
+		return r.sharded.step(r.exec, idx, msk, probeOn)
+	}
+	out, err := r.exec.Exec(r.object[0], r.object[1], r.probe[0], r.probe[1],
+		r.measured, r.posX, r.posY, idx, msk, probeOn)
+	if err != nil {
+		return 0, err
+	}
+	r.replaceState(out[:4])
+	cost := float64(tensors.ToScalar[float32](out[4]))
+	out[4].MustFinalizeAll()
+	return cost, nil
 }
 
 func (r *Reconstruction) replaceState(out []*tensors.Tensor) {
@@ -385,6 +409,7 @@ func (r *Reconstruction) Options() Options { return r.opts }
 
 // Result copies the current estimates to host memory.
 func (r *Reconstruction) Result() (*Result, error) {
+	r.sharded.syncTo(r)
 	object, err := r.image(r.object, r.w, r.outH, r.outW)
 	if err != nil {
 		return nil, fmt.Errorf("read object: %w", err)

@@ -35,6 +35,7 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 	nImages := fs.Int("n_images", 0, "number of groups to predict (0 = every scan point)")
 	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (0 = PtychoPINN's 20 at N=64)")
 	dev := deviceFlag(fs)
+	devs := devicesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,13 +53,21 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 	if err != nil {
 		return err
 	}
-	return inferTo(backend, *modelPath, *testData, *outputDir, *nImages, *keep)
+	devices, err := openDevices(backend, *devs)
+	if err != nil {
+		return err
+	}
+	return inferTo(backend, devices, *modelPath, *testData, *outputDir, *nImages, *keep)
 }
 
-// inferTo reconstructs testData with the model in modelDir into outputDir.
-func inferTo(backend backends.Backend, modelDir, testData, outputDir string, nImages, keep int) error {
+// inferTo reconstructs testData with the model in modelDir into outputDir,
+// batches split over `devices` devices.
+func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDir string, nImages, keep int) error {
 	model, err := pinn.Load(backend, modelDir)
 	if err != nil {
+		return err
+	}
+	if err := model.UseDevices(devices); err != nil {
 		return err
 	}
 	ds, err := data.Load(testData, data.LoadOptions{RequireDiffraction: true})

@@ -63,6 +63,7 @@ Example:
 	iterations := fs.Int("iterations", 30, "passes over all scan positions")
 	outputDir := fs.String("output_dir", "", "folder for the outputs, created if missing (required)")
 	dev := deviceFlag(fs)
+	devs := devicesFlag(fs)
 	batchSize := fs.Int("batch_size", solvers.DefaultBatchSize, "most scan positions updated together")
 	seed := fs.Int64("seed", 1, "seed of the shuffle of positions into batches")
 	alpha := fs.Float64("alpha", 0, "object step α (0 = the algorithm's default; see above)")
@@ -104,6 +105,10 @@ Example:
 	if err != nil {
 		return err
 	}
+	devices, err := openDevices(backend, *devs)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("data: %s: %d patterns of %d×%d (subset %s)\n", *dataPath, ds.Count, ds.N, ds.N, *subset)
 	for _, w := range ds.Warnings {
 		fmt.Printf("note: %s\n", w)
@@ -116,6 +121,7 @@ Example:
 		Seed:       *seed,
 		Noise:      solvers.NoiseModel(*noise),
 		Backend:    backend,
+		Devices:    devices,
 		Object:     solvers.ObjectOptions{Step: *alpha},
 		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
 			NormalizePower: *normalizeProbe},

@@ -74,6 +74,7 @@ file against its ground truth):
       --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
 	runFlags(fs, &cfg)
 	dev := deviceFlag(fs)
+	devs := devicesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -93,19 +94,23 @@ file against its ground truth):
 	if err != nil {
 		return err
 	}
-	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr})
+	devices, err := openDevices(backend, *devs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.3fs, %d steps an epoch; model in %s\n",
-		len(res.History), res.BestEpoch, bestVal(res), res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
+	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.2f ms, %d steps an epoch; model in %s\n",
+		len(res.History), res.BestEpoch, bestVal(res), 1e3*res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
 	if fig, err := plots.LossCurves(trainLosses(res.History), valLosses(res.History), "PtychoPINN training"); err == nil {
 		if err := fig.SavePNG(filepath.Join(cfg.Data.OutputDir, "history.png"), 0, 0); err != nil {
 			return err
 		}
 	}
 	if cfg.Data.TestDataFile != "" {
-		return inferTo(backend, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
+		return inferTo(backend, devices, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
 	}
 	return nil
 }

@@ -1,0 +1,220 @@
+package pinn
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/distributed"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+)
+
+// Data parallelism on several devices (TrainOptions.Devices, Model.UseDevices).
+//
+// The work is XLA's: every batch is split along its leading axis over a 1-D
+// device mesh (device.Mesh), the weights and the optimiser state are
+// replicated, and the train step is compiled once with GoMLX's
+// distributed.AutoSharding strategy, so XLA's sharding propagation (Shardy)
+// partitions the graph and inserts the all-reduce that sums the gradients.
+// The loss is the mean over the whole (global) batch, exactly as on one
+// device, so the same seed gives the same run up to the order of float32
+// reductions, and the checkpoints are the same variables: a run trained on
+// two devices resumes on one, and the other way round.
+//
+// One device is the plain single-device path; the pure-Go backend has one
+// device and cannot compile sharded graphs.
+
+// trainMesh is the mesh for training on `devices` devices (see
+// TrainOptions.Devices); nil for one device. The batch must split evenly,
+// and the training and validation groups must each fill every device.
+func trainMesh(backend backends.Backend, devices, batchSize, nTrain, nVal int) (*device.Mesh, error) {
+	mesh, err := device.OpenMesh(backend, devices)
+	if err != nil || mesh == nil {
+		return nil, err
+	}
+	d := mesh.Devices()
+	switch {
+	case batchSize%d != 0:
+		return nil, fmt.Errorf("--batch_size %d does not split evenly over %d devices: use a multiple of %d", batchSize, d, d)
+	case nTrain < d:
+		return nil, fmt.Errorf("%d training groups are fewer than the %d devices: raise --n_images", nTrain, d)
+	case nVal > 0 && nVal < d:
+		return nil, fmt.Errorf("the validation split holds %d groups, fewer than the %d devices: raise --validation_split or --n_images", nVal, d)
+	}
+	return mesh, nil
+}
+
+// shardBatches returns b split over mesh's devices, or b itself without a
+// mesh. Every batch of a sharded dataset must split evenly, so the last, short
+// batch loses its last (len mod devices) groups: at most devices-1 groups of
+// an epoch, and none when the groups fill whole batches.
+func shardBatches(mesh *device.Mesh, b *batches) train.Dataset {
+	if mesh == nil {
+		return b
+	}
+	b.order = trimToDevices(b.order, b.batchSize, mesh.Devices())
+	return &shardedBatches{batches: b, mesh: mesh}
+}
+
+// trimToDevices drops the groups of order's last batch that do not fill a
+// whole share of every device. batchSize is a multiple of devices.
+func trimToDevices(order []int, batchSize, devices int) []int {
+	short := len(order) % batchSize
+	return order[:len(order)-short%devices]
+}
+
+// runEpoch runs one pass over ds: GoMLX's Loop runs a DistributedDataset
+// only through RunSteps, so the sharded dataset says how many steps it holds.
+func runEpoch(loop *train.Loop, ds train.Dataset) error {
+	if s, ok := ds.(*shardedBatches); ok {
+		_, err := loop.RunSteps(s, s.steps())
+		return err
+	}
+	_, err := loop.RunEpochs(ds, 1)
+	return err
+}
+
+// shardedBatches yields the batches of a batches dataset as distributed
+// tensors split along the batch axis (train.DistributedDataset).
+type shardedBatches struct {
+	*batches
+	mesh *device.Mesh
+}
+
+var _ train.DistributedDataset = (*shardedBatches)(nil)
+
+func (s *shardedBatches) steps() int {
+	return (len(s.order) + s.batchSize - 1) / s.batchSize
+}
+
+// Strategy is XLA's automatic sharding.
+func (s *shardedBatches) Strategy() distributed.Strategy { return distributed.AutoSharding }
+
+// DeviceAssignment maps mesh position i to the backend's device i.
+func (s *shardedBatches) DeviceAssignment() []backends.DeviceNum {
+	out := make([]backends.DeviceNum, s.mesh.Devices())
+	for i := range out {
+		out[i] = backends.DeviceNum(i)
+	}
+	return out
+}
+
+// DistributedYield is Yield with every input and label split over the mesh.
+func (s *shardedBatches) DistributedYield() (spec any, inputs, labels []*distributed.Tensor, err error) {
+	spec, in, lab, err := s.Yield()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if inputs, err = shardAll(s.mesh, in); err != nil {
+		return nil, nil, nil, err
+	}
+	if labels, err = shardAll(s.mesh, lab); err != nil {
+		return nil, nil, nil, err
+	}
+	return spec, inputs, labels, nil
+}
+
+// shardAll splits host tensors over the mesh along their batch axis and frees
+// the originals.
+func shardAll(mesh *device.Mesh, ts []*tensors.Tensor) ([]*distributed.Tensor, error) {
+	out := make([]*distributed.Tensor, len(ts))
+	for i, t := range ts {
+		d, err := mesh.ShardBatch(t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+		t.MustFinalizeAll()
+	}
+	return out, nil
+}
+
+// UseDevices makes Predict and Reconstruct split every batch over n devices
+// of the model's backend (device.AllDevices: all of them; 0 or 1: one). The
+// results are the same as on one device up to float32 rounding.
+func (m *Model) UseDevices(n int) error {
+	mesh, err := device.OpenMesh(m.backend, n)
+	if err != nil {
+		return err
+	}
+	m.mesh = mesh
+	return nil
+}
+
+// shardExec sets up a prediction executor for the model's mesh: inputs and
+// outputs split along the batch axis, weights replicated.
+func (m *Model) shardExec(exec *context.Exec) {
+	if m.mesh == nil {
+		return
+	}
+	spec := m.mesh.BatchSpec()
+	exec.AutoSharding(m.mesh.DeviceMesh()).
+		WithInputShardingSpecs(spec, spec).
+		WithOutputShardingSpecs(spec, spec)
+}
+
+// predictBatch runs the prediction executor on one batch. On a mesh the
+// batch is padded to a multiple of the devices by repeating its last group
+// (each group's prediction is independent of the others'), so the outputs
+// may hold extra trailing groups that the caller ignores.
+func (m *Model) predictBatch(exec *context.Exec, counts, offsets *tensors.Tensor) ([]*tensors.Tensor, error) {
+	if m.mesh == nil {
+		return exec.Exec(counts, offsets)
+	}
+	size := m.mesh.RoundUp(counts.Shape().Dimensions[0])
+	var args []any
+	for _, t := range []*tensors.Tensor{counts, offsets} {
+		padded, err := padBatch(t, size)
+		if err != nil {
+			return nil, err
+		}
+		d, err := m.mesh.ShardBatch(padded)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, d)
+	}
+	outs, err := exec.DistributedExec(args...)
+	if err != nil {
+		return nil, err
+	}
+	merged := make([]*tensors.Tensor, len(outs))
+	for i, o := range outs {
+		if merged[i], err = o.Merge(); err != nil {
+			return nil, err
+		}
+		if err := o.FinalizeAll(); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range args {
+		_ = a.(*distributed.Tensor).FinalizeAll()
+	}
+	return merged, nil
+}
+
+// padBatch returns t (float32, batch axis first) grown to size along its
+// first axis by repeating its last entry; t itself when it is that size.
+func padBatch(t *tensors.Tensor, size int) (*tensors.Tensor, error) {
+	dims := t.Shape().Dimensions
+	if len(dims) == 0 || dims[0] < 1 || size < dims[0] {
+		return nil, fmt.Errorf("ptychokit: cannot pad a batch of shape %s to %d", t.Shape(), size)
+	}
+	if dims[0] == size {
+		return t, nil
+	}
+	flat, err := tensors.CopyFlatData[float32](t)
+	if err != nil {
+		return nil, err
+	}
+	per := len(flat) / dims[0]
+	last := flat[len(flat)-per:]
+	for range size - dims[0] {
+		flat = append(flat, last...)
+	}
+	newDims := append([]int{size}, dims[1:]...)
+	return tensors.FromFlatDataAndDimensions(flat, newDims...), nil
+}

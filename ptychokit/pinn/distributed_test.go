@@ -1,0 +1,157 @@
+package pinn
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/distributed"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+)
+
+// Several devices cannot run here (the pure-Go backend has one device and no
+// sharded compilation): these tests check the host side of the sharded path
+// — batch trimming and splitting, padding, the checks — against the plain
+// path's batches. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
+
+// devicesBackend is the pure-Go backend claiming n devices (nothing is run).
+type devicesBackend struct {
+	backends.Backend
+	n int
+}
+
+func (b devicesBackend) NumDevices() int { return b.n }
+
+func TestTrimToDevices(t *testing.T) {
+	for _, tc := range []struct{ groups, batch, devices, want int }{
+		{16, 8, 2, 16}, // whole batches: nothing dropped
+		{11, 4, 2, 10}, // last batch of 3 → 2
+		{11, 4, 4, 8},  // last batch of 3 → none
+		{13, 6, 3, 12}, // last batch of 1 → none
+		{7, 8, 1, 7},   // one device keeps everything
+	} {
+		order := make([]int, tc.groups)
+		if got := len(trimToDevices(order, tc.batch, tc.devices)); got != tc.want {
+			t.Errorf("%d groups, batch %d, %d devices: kept %d, want %d", tc.groups, tc.batch, tc.devices, got, tc.want)
+		}
+	}
+}
+
+// TestShardedBatchesSplitThePlainBatches: the distributed dataset yields, for
+// each step, the plain dataset's batch split into consecutive per-device
+// shards, for inputs and labels.
+func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
+	ds := synthDataset(64, 4, 6, 1, 3)
+	cfg := tinyConfig(t.TempDir(), 2)
+	cfg.Data.NImages = 11
+	groups, err := MakeGroups(ds, cfg, cfg.Data.NImages, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := []int{10, 3, 7, 0, 5, 1, 9, 2, 8, 4, 6}
+	mesh, err := device.NewMesh(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharded := shardBatches(mesh, &batches{name: "train", g: groups, order: slices.Clone(order), batchSize: 4})
+	dd, ok := sharded.(train.DistributedDataset)
+	if !ok {
+		t.Fatalf("shardBatches gave %T, not a distributed dataset", sharded)
+	}
+	if dd.Strategy() != distributed.AutoSharding || !slices.Equal(dd.DeviceAssignment(), []backends.DeviceNum{0, 1}) {
+		t.Fatalf("strategy %v, assignment %v", dd.Strategy(), dd.DeviceAssignment())
+	}
+	if steps := sharded.(*shardedBatches).steps(); steps != 3 {
+		t.Fatalf("%d steps, want 3 (batches of 4, 4, 2: one group dropped)", steps)
+	}
+	plain := &batches{name: "train", g: groups, order: order[:10], batchSize: 4}
+	for step := 0; ; step++ {
+		_, in, lab, err := dd.DistributedYield()
+		_, wantIn, wantLab, wantErr := plain.Yield()
+		if errors.Is(wantErr, io.EOF) {
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("step %d: plain batches ended, sharded gave %v", step, err)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, d := range append(in, lab...) {
+			want := append(wantIn, wantLab...)[i]
+			if len(d.Shards()) != 2 || d.Shards()[0].Shape().Dimensions[0]*2 != want.Shape().Dimensions[0] {
+				t.Fatalf("step %d tensor %d: shards %v of %s", step, i, d.ShardShape(), want.Shape())
+			}
+			merged, err := d.Merge()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(tensors.MustCopyFlatData[float32](merged), tensors.MustCopyFlatData[float32](want)) {
+				t.Fatalf("step %d tensor %d: sharded batch differs from the plain one", step, i)
+			}
+		}
+	}
+}
+
+func TestTrainMeshChecks(t *testing.T) {
+	two := devicesBackend{device.CPU(), 2}
+	for _, tc := range []struct {
+		name                         string
+		backend                      backends.Backend
+		devices, batch, nTrain, nVal int
+		wantDevices                  int
+		wantErr                      string
+	}{
+		{"one device", device.CPU(), device.AllDevices, 5, 1, 0, 1, ""},
+		{"two devices", two, device.AllDevices, 8, 10, 2, 2, ""},
+		{"odd batch", two, 2, 5, 10, 2, 0, "--batch_size 5 does not split evenly over 2 devices"},
+		{"too few groups", two, 2, 4, 1, 0, 0, "1 training groups are fewer than the 2 devices"},
+		{"tiny validation", two, 2, 4, 10, 1, 0, "the validation split holds 1 groups"},
+		{"more than the backend", device.CPU(), 2, 4, 10, 2, 0, "has 1 device"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mesh, err := trainMesh(tc.backend, tc.devices, tc.batch, tc.nTrain, tc.nVal)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || mesh.Devices() != tc.wantDevices {
+				t.Fatalf("got %d devices, %v; want %d", mesh.Devices(), err, tc.wantDevices)
+			}
+		})
+	}
+}
+
+func TestPadBatchAndUseDevices(t *testing.T) {
+	in := tensors.FromFlatDataAndDimensions([]float32{1, 2, 3, 4, 5, 6}, 3, 2)
+	got, err := padBatch(in, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.Shape().Dimensions; !slices.Equal(d, []int{5, 2}) ||
+		!slices.Equal(tensors.MustCopyFlatData[float32](got), []float32{1, 2, 3, 4, 5, 6, 5, 6, 5, 6}) {
+		t.Fatalf("padBatch: %s %v", got.Shape(), tensors.MustCopyFlatData[float32](got))
+	}
+	if same, _ := padBatch(in, 3); same != in {
+		t.Fatal("padBatch to the same size copied")
+	}
+	if _, err := padBatch(in, 2); err == nil {
+		t.Fatal("padBatch to a smaller size: no error")
+	}
+
+	m := &Model{backend: device.CPU()}
+	if err := m.UseDevices(device.AllDevices); err != nil || m.mesh != nil {
+		t.Fatalf("all devices of the pure-Go backend: mesh %v, %v; want the plain path", m.mesh, err)
+	}
+	if err := m.UseDevices(2); err == nil || !strings.Contains(err.Error(), "--devices 2") {
+		t.Fatalf("two devices on the pure-Go backend: %v", err)
+	}
+}

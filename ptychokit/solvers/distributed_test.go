@@ -1,0 +1,125 @@
+package solvers
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/ptychokit/ptychokit/ptychokit/device"
+)
+
+// Several devices cannot run here (the pure-Go backend has one device and no
+// sharded compilation). These tests check what the sharded path adds on the
+// host — padded batches, the replicated state, the input shardings — and
+// that padding a batch to a multiple of the devices leaves the result as it
+// was. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
+
+// devicesBackend is the pure-Go backend claiming n devices (nothing is run).
+type devicesBackend struct {
+	backends.Backend
+	n int
+}
+
+func (b devicesBackend) NumDevices() int { return b.n }
+
+func TestShardedStateSetUp(t *testing.T) {
+	scan := newSmallScan(5)
+	opts := Options{Algorithm: "rpie", Iterations: 1, BatchSize: 16, Devices: device.AllDevices,
+		Backend: devicesBackend{device.CPU(), 2}}
+	r, err := New(scan.ds, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 49 positions in batches of ≤ 16: 4 batches of 13, padded to 14 for two devices.
+	if r.sharded == nil || r.batches != 4 || r.batchSize != 14 {
+		t.Fatalf("sharded %v, %d batches of %d; want 4 of 14", r.sharded != nil, r.batches, r.batchSize)
+	}
+	if r.exec.NumDevices() != 2 {
+		t.Fatalf("step executor on %d devices, want 2", r.exec.NumDevices())
+	}
+	s := r.sharded
+	for name, pair := range map[string][2]*tensors.Tensor{"object": r.object, "probe": r.probe} {
+		want := tensors.MustCopyFlatData[float32](pair[0])
+		dist := s.object[0]
+		if name == "probe" {
+			dist = s.probe[0]
+		}
+		if !dist.ShardingSpec().IsReplicated() || len(dist.Shards()) != 2 {
+			t.Fatalf("%s: spec %s with %d shards, want replicated on 2", name, dist.ShardingSpec(), len(dist.Shards()))
+		}
+		for i, shard := range dist.Shards() {
+			if !slices.Equal(tensors.MustCopyFlatData[float32](shard), want) {
+				t.Fatalf("%s: device %d's copy differs", name, i)
+			}
+		}
+	}
+	// stepGraph reads 10 inputs: their shardings, with the batch's indices
+	// and mask (inputs 7 and 8) the only split ones.
+	specs := stepInputSpecs(s.mesh.ReplicatedSpec(), s.mesh.BatchSpec())
+	if len(specs) != 10 {
+		t.Fatalf("%d input shardings, stepGraph takes 10", len(specs))
+	}
+	for i, spec := range specs {
+		if spec.IsReplicated() != (i != 7 && i != 8) {
+			t.Fatalf("input %d: sharding %s", i, spec)
+		}
+	}
+
+	// More devices than the backend has is an error naming the flag.
+	opts.Devices, opts.Backend = 2, device.CPU()
+	if _, err := New(scan.ds, opts); err == nil || !strings.Contains(err.Error(), "--devices 2") {
+		t.Fatalf("two devices on the pure-Go backend: %v", err)
+	}
+}
+
+// TestDevicePaddingKeepsTheResult: a batch padded with masked positions to a
+// multiple of the device count (what Devices > 1 does) reconstructs the same
+// object as the unpadded batch, up to float32 rounding.
+func TestDevicePaddingKeepsTheResult(t *testing.T) {
+	scan := newSmallScan(6)
+	opts := Options{Algorithm: "rpie", Iterations: 2, BatchSize: 16, Probe: ProbeOptions{Refine: true, StartIteration: 1}}
+	plain, err := New(scan.ds, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	padded, err := New(scan.ds, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	padded.batchSize = 16 // 13 positions a batch, padded as for 4 (or 8, 16) devices
+	for _, r := range []*Reconstruction{plain, padded} {
+		if err := r.Iterate(opts.Iterations); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := plain.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := padded.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Masked positions add exact zeros: the pure-Go backend gives identical
+	// numbers; the tolerance allows a backend that reassociates the sums.
+	const tolerance = 1e-6
+	for i := range a.Object.Pix {
+		if d := a.Object.Pix[i] - b.Object.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
+			t.Fatalf("object pixel %d: %v unpadded, %v padded", i, a.Object.Pix[i], b.Object.Pix[i])
+		}
+	}
+	for i := range a.Probe.Pix {
+		if d := a.Probe.Pix[i] - b.Probe.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
+			t.Fatalf("probe pixel %d: %v unpadded, %v padded", i, a.Probe.Pix[i], b.Probe.Pix[i])
+		}
+	}
+	for i := range a.History {
+		if math.Abs(a.History[i].Cost-b.History[i].Cost) > tolerance*a.History[i].Cost {
+			t.Fatalf("iteration %d cost: %g unpadded, %g padded", i+1, a.History[i].Cost, b.History[i].Cost)
+		}
+	}
+}
