@@ -207,10 +207,13 @@ def main():
     ap.add_argument("--star", default="")
     ap.add_argument("--cases", default="", help="NxGxB,... (default: the six standard cases)")
     ap.add_argument("--out", default="", help="also write the JSON here after every case")
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 in matmuls and convolutions (default: float32)")
     a = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    torch.backends.cudnn.allow_tf32 = a.tf32
     iters = 5 if a.quick else 20
     out = {"tool": "pytorch " + torch.__version__, "gpu": torch.cuda.get_device_name(0),
-           "compiled": a.compile, "pinn": [], "solver": None}
+           "compiled": a.compile, "tf32": a.tf32, "pinn": [], "solver": None}
     cases = [(64, 1, 16), (64, 2, 16), (64, 1, 1024), (64, 2, 1024), (128, 1, 16), (128, 1, 256)]
     if a.quick:
         cases = cases[:2]
