@@ -5,21 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/ptychokit/ptychokit/ptychokit/device/devicetest"
 )
 
-// devicesBackend is the pure-Go backend claiming n devices: enough to check
-// the device-count logic without a GPU (nothing is executed).
-type devicesBackend struct {
-	backends.Backend
-	n int
-}
-
-func (b devicesBackend) NumDevices() int { return b.n }
-
 func TestParseDevicesAndCount(t *testing.T) {
-	four := devicesBackend{CPU(), 4}
+	four := devicetest.Claiming(CPU(), 4)
 	for _, tc := range []struct {
 		flag    string
 		want    int // resolved on a 4-device backend
@@ -71,7 +63,7 @@ func TestMesh(t *testing.T) {
 	if one.Devices() != 1 || one.RoundUp(7) != 7 {
 		t.Fatalf("nil mesh: %d devices, RoundUp(7) = %d", one.Devices(), one.RoundUp(7))
 	}
-	m, err := OpenMesh(devicesBackend{CPU(), 3}, AllDevices)
+	m, err := OpenMesh(devicetest.Claiming(CPU(), 3), AllDevices)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,20 +13,13 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train"
 
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/device/devicetest"
 )
 
 // Several devices cannot run here (the pure-Go backend has one device and no
 // sharded compilation): these tests check the host side of the sharded path
 // — batch trimming and splitting, padding, the checks — against the plain
 // path's batches. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
-
-// devicesBackend is the pure-Go backend claiming n devices (nothing is run).
-type devicesBackend struct {
-	backends.Backend
-	n int
-}
-
-func (b devicesBackend) NumDevices() int { return b.n }
 
 func TestTrimToDevices(t *testing.T) {
 	for _, tc := range []struct{ groups, batch, devices, want int }{
@@ -100,7 +93,7 @@ func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 }
 
 func TestTrainMeshChecks(t *testing.T) {
-	two := devicesBackend{device.CPU(), 2}
+	two := devicetest.Claiming(device.CPU(), 2)
 	for _, tc := range []struct {
 		name                         string
 		backend                      backends.Backend

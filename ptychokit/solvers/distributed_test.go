@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/device/devicetest"
 )
 
 // Several devices cannot run here (the pure-Go backend has one device and no
@@ -18,18 +18,10 @@ import (
 // that padding a batch to a multiple of the devices leaves the result as it
 // was. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
 
-// devicesBackend is the pure-Go backend claiming n devices (nothing is run).
-type devicesBackend struct {
-	backends.Backend
-	n int
-}
-
-func (b devicesBackend) NumDevices() int { return b.n }
-
 func TestShardedStateSetUp(t *testing.T) {
 	scan := newSmallScan(5)
 	opts := Options{Algorithm: "rpie", Iterations: 1, BatchSize: 16, Devices: device.AllDevices,
-		Backend: devicesBackend{device.CPU(), 2}}
+		Backend: devicetest.Claiming(device.CPU(), 2)}
 	r, err := New(scan.ds, opts)
 	if err != nil {
 		t.Fatal(err)
