@@ -77,10 +77,9 @@ func Describe(b backends.Backend) string {
 	return fmt.Sprintf("gpu (GoMLX XLA backend: %s)", b.Description())
 }
 
-// IsCPU reports whether b is the pure-Go backend.
+// IsCPU reports whether b is the pure-Go backend (or a wrapper of it).
 func IsCPU(b backends.Backend) bool {
-	_, ok := b.(*simplego.Backend)
-	return ok
+	return b.String() == simplego.BackendName
 }
 
 // GPU returns an XLA backend on a CUDA PJRT plugin, or an error that lists

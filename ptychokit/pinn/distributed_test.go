@@ -3,6 +3,8 @@ package pinn
 import (
 	"errors"
 	"io"
+	"math"
+	"math/cmplx"
 	"slices"
 	"strings"
 	"testing"
@@ -16,10 +18,12 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/device/devicetest"
 )
 
-// Several devices cannot run here (the pure-Go backend has one device and no
-// sharded compilation): these tests check the host side of the sharded path
-// — batch trimming and splitting, padding, the checks — against the plain
-// path's batches. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
+// The pure-Go backend has one device and no sharded compilation: these tests
+// check the host side of the sharded path — batch trimming and splitting,
+// padding, the checks — against the plain path's batches, and run training and
+// inference end to end on two devices emulated over the pure-Go backend
+// (devicetest.Emulated). XLA's partitioning of the graphs needs several GPUs
+// (docs/multi-gpu.md).
 
 func TestTrimToDevices(t *testing.T) {
 	for _, tc := range []struct{ groups, batch, devices, want int }{
@@ -146,5 +150,92 @@ func TestPadBatchAndUseDevices(t *testing.T) {
 	}
 	if err := m.UseDevices(2); err == nil || !strings.Contains(err.Error(), "--devices 2") {
 		t.Fatalf("two devices on the pure-Go backend: %v", err)
+	}
+}
+
+// TestShardedPathOnTwoEmulatedDevices runs the whole sharded code path — the
+// distributed dataset through Loop.RunSteps, the AutoSharding train step with
+// its replicated weights, sharded inference with padding and merging — on two
+// devices emulated over the pure-Go backend (devicetest.Emulated), against the
+// plain one-device path: the same loss history, checkpoints that resume
+// across the two, and the same predictions.
+func TestShardedPathOnTwoEmulatedDevices(t *testing.T) {
+	two := devicetest.Emulated(device.CPU(), 2)
+	ds := synthDataset(64, 4, 6, 4, 3)
+	cfg := tinyConfig(t.TempDir(), 2)
+	cfg.Training.EarlyStopPatience = 0
+	cfg.Data.NImages = 10 // 8 training groups (batches of 4: 2 a device), 2 for validation
+	plainDir := cfg.Data.OutputDir
+	plain, err := TrainOn(device.CPU(), cfg, ds, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shardedCfg := cfg
+	shardedCfg.Data.OutputDir = t.TempDir()
+	got, err := TrainOn(two, shardedCfg, ds, TrainOptions{Devices: 2})
+	if err != nil {
+		t.Fatalf("training on two emulated devices: %v", err)
+	}
+	// The emulation runs the unpartitioned graph, so only the order of a few
+	// float32 sums may differ from the plain run.
+	closeTo := func(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Max(math.Abs(a), math.Abs(b))+1e-7 }
+	if len(got.History) != len(plain.History) {
+		t.Fatalf("sharded ran %d epochs, plain %d", len(got.History), len(plain.History))
+	}
+	for i := range plain.History {
+		p, s := plain.History[i], got.History[i]
+		if !closeTo(p.TrainLoss, s.TrainLoss) || !closeTo(p.ValLoss, s.ValLoss) {
+			t.Fatalf("epoch %d: plain loss %g / val %g, sharded %g / %g", i+1, p.TrainLoss, p.ValLoss, s.TrainLoss, s.ValLoss)
+		}
+	}
+
+	// A run started on two devices and resumed on one ends where the plain
+	// run did: the checkpoints are the same variables.
+	mixedCfg := cfg
+	mixedCfg.Data.OutputDir = t.TempDir()
+	if _, err := TrainOn(two, mixedCfg, ds, TrainOptions{Devices: 2, StopAfter: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TrainOn(device.CPU(), mixedCfg, ds, TrainOptions{}); err != nil {
+		t.Fatalf("resuming a two-device run on one: %v", err)
+	}
+	a, b := allVariables(t, plainDir), allVariables(t, mixedCfg.Data.OutputDir)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("variables: %d plain vs %d resumed", len(a), len(b))
+	}
+	for name, va := range a {
+		for i, v := range b[name] {
+			if !closeTo(float64(va[i]), float64(v)) {
+				t.Fatalf("%s[%d]: plain %g, two devices then one %g", name, i, va[i], v)
+			}
+		}
+	}
+
+	// Inference split over two devices (an odd number of groups: the last
+	// batch is padded) gives the plain predictions.
+	m, err := Load(device.CPU(), plainDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Reconstruct(ds, ReconstructOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Load(two, plainDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ms.UseDevices(device.AllDevices); err != nil || ms.mesh.Devices() != 2 {
+		t.Fatalf("UseDevices(all) on two emulated devices: %v", err)
+	}
+	rec, err := ms.Reconstruct(ds, ReconstructOptions{})
+	if err != nil {
+		t.Fatalf("inference on two emulated devices: %v", err)
+	}
+	for i, v := range rec.Object.Pix {
+		w := want.Object.Pix[i]
+		if d := cmplx.Abs(complex128(v - w)); d > 1e-5*(1+cmplx.Abs(complex128(w))) {
+			t.Fatalf("object pixel %d: two devices %v, plain %v", i, v, w)
+		}
 	}
 }

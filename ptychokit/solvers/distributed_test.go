@@ -12,11 +12,12 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/device/devicetest"
 )
 
-// Several devices cannot run here (the pure-Go backend has one device and no
-// sharded compilation). These tests check what the sharded path adds on the
-// host — padded batches, the replicated state, the input shardings — and
-// that padding a batch to a multiple of the devices leaves the result as it
-// was. The sharded graphs need XLA and several GPUs (docs/multi-gpu.md).
+// The pure-Go backend has one device and no sharded compilation. These tests
+// check what the sharded path adds on the host — padded batches, the
+// replicated state, the input shardings — that padding a batch to a multiple
+// of the devices leaves the result as it was, and run the whole sharded path
+// on two devices emulated over the pure-Go backend (devicetest.Emulated).
+// XLA's partitioning of the graphs needs several GPUs (docs/multi-gpu.md).
 
 func TestShardedStateSetUp(t *testing.T) {
 	scan := newSmallScan(5)
@@ -113,5 +114,44 @@ func TestDevicePaddingKeepsTheResult(t *testing.T) {
 		if math.Abs(a.History[i].Cost-b.History[i].Cost) > tolerance*a.History[i].Cost {
 			t.Fatalf("iteration %d cost: %g unpadded, %g padded", i+1, a.History[i].Cost, b.History[i].Cost)
 		}
+	}
+}
+
+// TestShardedSolversOnTwoEmulatedDevices runs every solver with its batches
+// split over two devices emulated over the pure-Go backend
+// (devicetest.Emulated): the replicated state, the sharded indices and mask,
+// DistributedExec and the state kept on the devices between iterations. The
+// result is the one-device reconstruction's (batches of 13 padded to 14).
+func TestShardedSolversOnTwoEmulatedDevices(t *testing.T) {
+	scan := newSmallScan(7)
+	for _, algo := range []string{"epie", "rpie", "lsqml"} {
+		t.Run(algo, func(t *testing.T) {
+			opts := Options{Algorithm: algo, Iterations: 2, BatchSize: 16, Probe: ProbeOptions{Refine: true, StartIteration: 1}}
+			plain, err := Reconstruct(scan.ds, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts.Backend, opts.Devices = devicetest.Emulated(device.CPU(), 2), 2
+			two, err := Reconstruct(scan.ds, opts)
+			if err != nil {
+				t.Fatalf("two emulated devices: %v", err)
+			}
+			const tolerance = 1e-5
+			for i := range plain.Object.Pix {
+				if d := plain.Object.Pix[i] - two.Object.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
+					t.Fatalf("object pixel %d: %v on one device, %v on two", i, plain.Object.Pix[i], two.Object.Pix[i])
+				}
+			}
+			for i := range plain.Probe.Pix {
+				if d := plain.Probe.Pix[i] - two.Probe.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
+					t.Fatalf("probe pixel %d: %v on one device, %v on two", i, plain.Probe.Pix[i], two.Probe.Pix[i])
+				}
+			}
+			for i := range plain.History {
+				if a, b := plain.History[i].Cost, two.History[i].Cost; math.Abs(a-b) > tolerance*a {
+					t.Fatalf("iteration %d cost: %g on one device, %g on two", i+1, a, b)
+				}
+			}
+		})
 	}
 }

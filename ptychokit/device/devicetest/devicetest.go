@@ -14,5 +14,5 @@ func (b claiming) NumDevices() int { return b.n }
 
 // Claiming returns backend reporting n devices: enough to test device-count
 // logic, mesh and sharding set-up on the host. Nothing sharded can execute on
-// it unless backend itself has the devices.
+// it unless backend itself has the devices; Emulated executes.
 func Claiming(backend backends.Backend, n int) backends.Backend { return claiming{backend, n} }
