@@ -127,19 +127,38 @@ func epochOrder(idx []int, seed int64, epoch int) []int {
 	return order
 }
 
-// batches is a train.Dataset over some groups in a fixed order; the last
-// batch may be short.
+// batches is a train.Dataset over some groups in a fixed order. Every batch
+// has the same size (size): a short last batch is padded by repeating its
+// last group, and the last label is the groups' weights [B] — 1 for a group
+// of the data, 0 for padding — so the loss is the mean over the real groups
+// (WeightedMean) and one compiled step serves every batch.
 type batches struct {
 	name      string
 	g         *Groups
 	order     []int
 	batchSize int
+	devices   int // the batch splits over this many devices (0: one)
 	pos       int
 	truth     bool
 }
 
 func (b *batches) Name() string { return b.name }
 func (b *batches) Reset()       { b.pos = 0 }
+
+// size is the number of groups of every batch: batchSize, or, when all the
+// groups are fewer, their number rounded up to a multiple of the devices.
+func (b *batches) size() int {
+	if len(b.order) >= b.batchSize {
+		return b.batchSize
+	}
+	d := max(b.devices, 1)
+	return (len(b.order) + d - 1) / d * d
+}
+
+// steps is the number of batches of a pass.
+func (b *batches) steps() int {
+	return (len(b.order) + b.batchSize - 1) / b.batchSize
+}
 
 func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
 	if b.pos >= len(b.order) {
@@ -148,6 +167,21 @@ func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error
 	end := min(b.pos+b.batchSize, len(b.order))
 	idx := b.order[b.pos:end]
 	b.pos = end
+	size := b.size()
+	weights := make([]float32, size)
+	for i := range weights {
+		if i < len(idx) {
+			weights[i] = 1
+		}
+	}
+	if len(idx) < size {
+		padded := make([]int, size)
+		copy(padded, idx)
+		for i := len(idx); i < size; i++ {
+			padded[i] = idx[len(idx)-1]
+		}
+		idx = padded
+	}
 	counts, offsets := b.g.gather(idx)
 	inputs = []*tensors.Tensor{counts, offsets}
 	if b.truth {
@@ -157,6 +191,7 @@ func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error
 		again, _ := b.g.gather(idx) // the loss compares with the same counts
 		labels = []*tensors.Tensor{again}
 	}
+	labels = append(labels, tensors.FromFlatDataAndDimensions(weights, size))
 	return nil, inputs, labels, nil
 }
 

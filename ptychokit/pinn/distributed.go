@@ -28,42 +28,27 @@ import (
 // device and cannot compile sharded graphs.
 
 // trainMesh is the mesh for training on `devices` devices (see
-// TrainOptions.Devices); nil for one device. The batch must split evenly,
-// and the training and validation groups must each fill every device.
-func trainMesh(backend backends.Backend, devices, batchSize, nTrain, nVal int) (*device.Mesh, error) {
+// TrainOptions.Devices); nil for one device. The batch must split evenly.
+func trainMesh(backend backends.Backend, devices, batchSize int) (*device.Mesh, error) {
 	mesh, err := device.OpenMesh(backend, devices)
 	if err != nil || mesh == nil {
 		return nil, err
 	}
-	d := mesh.Devices()
-	switch {
-	case batchSize%d != 0:
+	if d := mesh.Devices(); batchSize%d != 0 {
 		return nil, fmt.Errorf("--batch_size %d does not split evenly over %d devices: use a multiple of %d", batchSize, d, d)
-	case nTrain < d:
-		return nil, fmt.Errorf("%d training groups are fewer than the %d devices: raise --n_images", nTrain, d)
-	case nVal > 0 && nVal < d:
-		return nil, fmt.Errorf("the validation split holds %d groups, fewer than the %d devices: raise --validation_split or --n_images", nVal, d)
 	}
 	return mesh, nil
 }
 
 // shardBatches returns b split over mesh's devices, or b itself without a
-// mesh. Every batch of a sharded dataset must split evenly, so the last, short
-// batch loses its last (len mod devices) groups: at most devices-1 groups of
-// an epoch, and none when the groups fill whole batches.
+// mesh. Every batch has the same size, a multiple of the devices (batches pads
+// a short one with groups of weight 0), so nothing is dropped.
 func shardBatches(mesh *device.Mesh, b *batches) train.Dataset {
 	if mesh == nil {
 		return b
 	}
-	b.order = trimToDevices(b.order, b.batchSize, mesh.Devices())
+	b.devices = mesh.Devices()
 	return &shardedBatches{batches: b, mesh: mesh}
-}
-
-// trimToDevices drops the groups of order's last batch that do not fill a
-// whole share of every device. batchSize is a multiple of devices.
-func trimToDevices(order []int, batchSize, devices int) []int {
-	short := len(order) % batchSize
-	return order[:len(order)-short%devices]
 }
 
 // runEpoch runs one pass over ds: GoMLX's Loop runs a DistributedDataset
@@ -85,10 +70,6 @@ type shardedBatches struct {
 }
 
 var _ train.DistributedDataset = (*shardedBatches)(nil)
-
-func (s *shardedBatches) steps() int {
-	return (len(s.order) + s.batchSize - 1) / s.batchSize
-}
 
 // Strategy is XLA's automatic sharding.
 func (s *shardedBatches) Strategy() distributed.Strategy { return distributed.AutoSharding }

@@ -19,26 +19,11 @@ import (
 )
 
 // The pure-Go backend has one device and no sharded compilation: these tests
-// check the host side of the sharded path — batch trimming and splitting,
-// padding, the checks — against the plain path's batches, and run training and
+// check the host side of the sharded path — batch splitting, padding, the
+// checks — against the plain path's batches, and run training and
 // inference end to end on two devices emulated over the pure-Go backend
 // (devicetest.Emulated). XLA's partitioning of the graphs needs several GPUs
 // (docs/multi-gpu.md).
-
-func TestTrimToDevices(t *testing.T) {
-	for _, tc := range []struct{ groups, batch, devices, want int }{
-		{16, 8, 2, 16}, // whole batches: nothing dropped
-		{11, 4, 2, 10}, // last batch of 3 → 2
-		{11, 4, 4, 8},  // last batch of 3 → none
-		{13, 6, 3, 12}, // last batch of 1 → none
-		{7, 8, 1, 7},   // one device keeps everything
-	} {
-		order := make([]int, tc.groups)
-		if got := len(trimToDevices(order, tc.batch, tc.devices)); got != tc.want {
-			t.Errorf("%d groups, batch %d, %d devices: kept %d, want %d", tc.groups, tc.batch, tc.devices, got, tc.want)
-		}
-	}
-}
 
 // TestShardedBatchesSplitThePlainBatches: the distributed dataset yields, for
 // each step, the plain dataset's batch split into consecutive per-device
@@ -65,9 +50,9 @@ func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 		t.Fatalf("strategy %v, assignment %v", dd.Strategy(), dd.DeviceAssignment())
 	}
 	if steps := sharded.(*shardedBatches).steps(); steps != 3 {
-		t.Fatalf("%d steps, want 3 (batches of 4, 4, 2: one group dropped)", steps)
+		t.Fatalf("%d steps, want 3 (batches of 4, 4, 3 padded to 4)", steps)
 	}
-	plain := &batches{name: "train", g: groups, order: order[:10], batchSize: 4}
+	plain := &batches{name: "train", g: groups, order: order, batchSize: 4}
 	for step := 0; ; step++ {
 		_, in, lab, err := dd.DistributedYield()
 		_, wantIn, wantLab, wantErr := plain.Yield()
@@ -101,19 +86,17 @@ func TestTrainMeshChecks(t *testing.T) {
 	for _, tc := range []struct {
 		name                         string
 		backend                      backends.Backend
-		devices, batch, nTrain, nVal int
+		devices, batch               int
 		wantDevices                  int
 		wantErr                      string
 	}{
-		{"one device", device.CPU(), device.AllDevices, 5, 1, 0, 1, ""},
-		{"two devices", two, device.AllDevices, 8, 10, 2, 2, ""},
-		{"odd batch", two, 2, 5, 10, 2, 0, "--batch_size 5 does not split evenly over 2 devices"},
-		{"too few groups", two, 2, 4, 1, 0, 0, "1 training groups are fewer than the 2 devices"},
-		{"tiny validation", two, 2, 4, 10, 1, 0, "the validation split holds 1 groups"},
-		{"more than the backend", device.CPU(), 2, 4, 10, 2, 0, "has 1 device"},
+		{"one device", device.CPU(), device.AllDevices, 5, 1, ""},
+		{"two devices", two, device.AllDevices, 8, 2, ""},
+		{"odd batch", two, 2, 5, 0, "--batch_size 5 does not split evenly over 2 devices"},
+		{"more than the backend", device.CPU(), 2, 4, 0, "has 1 device"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mesh, err := trainMesh(tc.backend, tc.devices, tc.batch, tc.nTrain, tc.nVal)
+			mesh, err := trainMesh(tc.backend, tc.devices, tc.batch)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("got %v, want an error containing %q", err, tc.wantErr)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -135,12 +136,19 @@ func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction
 	m.shardExec(exec)
 	n, c := cfg.Model.N, cfg.Model.Channels()
 	p = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
+	// Every batch has the same size — a short last one repeats its last group
+	// and the copies are thrown away — so one compiled graph serves them all.
+	size := min(batchSize, groups.Count)
 	for start := 0; start < groups.Count; start += batchSize {
-		idx := make([]int, 0, batchSize)
+		idx := make([]int, 0, size)
 		for i := start; i < min(start+batchSize, groups.Count); i++ {
 			idx = append(idx, i)
 		}
-		counts, offsets := groups.gather(idx)
+		rows := slices.Clone(idx)
+		for len(rows) < size {
+			rows = append(rows, idx[len(idx)-1])
+		}
+		counts, offsets := groups.gather(rows)
 		outs, err := m.predictBatch(exec, counts, offsets)
 		if err != nil {
 			return nil, err

@@ -20,43 +20,65 @@ const logEpsilon = 1e-6
 // not change the gradient; it makes the loss ≥ 0, zero for a perfect fit, and
 // keeps float32 from cancelling two numbers of size ~k·log k.
 func PoissonNLL(intensity, counts *Node) *Node {
-	k := counts
+	return ReduceAllMean(poissonNLLTerms(intensity, counts))
+}
+
+func poissonNLLTerms(intensity, k *Node) *Node {
 	kSafe := MaxScalar(k, logEpsilon)
 	logRatio := Sub(Log(AddScalar(intensity, logEpsilon)), Log(kSafe))
-	return ReduceAllMean(Sub(Sub(intensity, k), Mul(k, logRatio)))
+	return Sub(Sub(intensity, k), Mul(k, logRatio))
 }
 
 // AmplitudeMAE is the mean absolute difference between predicted and
 // measured amplitudes, sqrt(λ) and sqrt(k), in sqrt(counts).
 func AmplitudeMAE(intensity, counts *Node) *Node {
-	predicted := Sqrt(AddScalar(intensity, logEpsilon))
-	measured := Sqrt(counts)
-	return ReduceAllMean(Abs(Sub(predicted, measured)))
+	return ReduceAllMean(amplitudeMAETerms(intensity, counts))
+}
+
+func amplitudeMAETerms(intensity, counts *Node) *Node {
+	return Abs(Sub(Sqrt(AddScalar(intensity, logEpsilon)), Sqrt(counts)))
 }
 
 // RealspaceMAE is the mean absolute difference between predicted and true
 // patches over real and imaginary parts: the supervised (PtychoNN-style) loss.
 func RealspaceMAE(re, im, trueRe, trueIm *Node) *Node {
-	return MulScalar(Add(ReduceAllMean(Abs(Sub(re, trueRe))), ReduceAllMean(Abs(Sub(im, trueIm)))), 0.5)
+	return ReduceAllMean(realspaceMAETerms(re, im, trueRe, trueIm))
 }
 
-// Loss is the weighted training loss of a run: for ModelPINN
-// nll_weight·PoissonNLL + mae_weight·AmplitudeMAE on the counts (s·X)²; for
-// ModelSupervised realspace_mae_weight·RealspaceMAE against the true patch
-// (trueRe, trueIm, [B, N, N, C]; nil for ModelPINN).
+func realspaceMAETerms(re, im, trueRe, trueIm *Node) *Node {
+	return MulScalar(Add(Abs(Sub(re, trueRe)), Abs(Sub(im, trueIm))), 0.5)
+}
+
+// Loss is the weighted training loss of a run, the mean of GroupLosses over
+// the batch.
 func Loss(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node {
+	return ReduceAllMean(GroupLosses(cfg, out, counts, trueRe, trueIm))
+}
+
+// GroupLosses is the weighted training loss of each group of a batch, [B]:
+// for ModelPINN nll_weight·PoissonNLL + mae_weight·AmplitudeMAE on the counts
+// (s·X)²; for ModelSupervised realspace_mae_weight·RealspaceMAE against the
+// true patch (trueRe, trueIm, [B, N, N, C]; nil for ModelPINN). Each term is
+// the mean over the group's elements.
+func GroupLosses(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node {
 	t := cfg.Training
-	g := out.Intensity.Graph()
-	loss := ScalarZero(g, out.Intensity.DType())
+	perGroup := func(terms *Node) *Node { return ReduceMean(terms, 1, 2, 3) }
 	if cfg.Model.ModelType == config.ModelSupervised {
-		return MulScalar(RealspaceMAE(out.Re, out.Im, trueRe, trueIm), t.RealspaceMAEWeight)
+		return MulScalar(perGroup(realspaceMAETerms(out.Re, out.Im, trueRe, trueIm)), t.RealspaceMAEWeight)
 	}
 	observed := Square(counts)
+	loss := ZerosLike(perGroup(observed))
 	if t.NLLWeight != 0 {
-		loss = Add(loss, MulScalar(PoissonNLL(out.Intensity, observed), t.NLLWeight))
+		loss = Add(loss, MulScalar(perGroup(poissonNLLTerms(out.Intensity, observed)), t.NLLWeight))
 	}
 	if t.MAEWeight != 0 {
-		loss = Add(loss, MulScalar(AmplitudeMAE(out.Intensity, observed), t.MAEWeight))
+		loss = Add(loss, MulScalar(perGroup(amplitudeMAETerms(out.Intensity, observed)), t.MAEWeight))
 	}
 	return loss
+}
+
+// WeightedMean is Σ w·x / Σ w over a batch: the mean over the groups whose
+// weight is 1, ignoring those of weight 0 (the padding of a short batch).
+func WeightedMean(x, weights *Node) *Node {
+	return Div(ReduceAllSum(Mul(x, weights)), ReduceAllSum(weights))
 }

@@ -104,6 +104,7 @@ file against its ground truth):
 	}
 	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.2f ms, %d steps an epoch; model in %s\n",
 		len(res.History), res.BestEpoch, bestVal(res), 1e3*res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
+	fmt.Fprintln(os.Stdout, timeBreakdown(res))
 	if fig, err := plots.LossCurves(trainLosses(res.History), valLosses(res.History), "PtychoPINN training"); err == nil {
 		if err := fig.SavePNG(filepath.Join(cfg.Data.OutputDir, "history.png"), 0, 0); err != nil {
 			return err
@@ -113,6 +114,22 @@ file against its ground truth):
 		return inferTo(backend, devices, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
 	}
 	return nil
+}
+
+// timeBreakdown says where the time of a training call went: setting up,
+// the first epoch of this call (which compiles the graphs), the later epochs
+// and the checkpoints.
+func timeBreakdown(res *pinn.Result) string {
+	var first, later float64
+	for i, h := range res.History[res.ResumedFrom:] {
+		if i == 0 {
+			first = h.Seconds
+		} else {
+			later += h.Seconds
+		}
+	}
+	return fmt.Sprintf("time: setup %.1f s, first epoch %.1f s (compiles the graphs), %d more epochs %.1f s, checkpoints %.1f s",
+		res.SetupSeconds, first, max(len(res.History)-res.ResumedFrom-1, 0), later, res.CheckpointSeconds)
 }
 
 func bestVal(res *pinn.Result) float64 {
