@@ -84,11 +84,11 @@ func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 func TestTrainMeshChecks(t *testing.T) {
 	two := devicetest.Claiming(device.CPU(), 2)
 	for _, tc := range []struct {
-		name                         string
-		backend                      backends.Backend
-		devices, batch               int
-		wantDevices                  int
-		wantErr                      string
+		name           string
+		backend        backends.Backend
+		devices, batch int
+		wantDevices    int
+		wantErr        string
 	}{
 		{"one device", device.CPU(), device.AllDevices, 5, 1, ""},
 		{"two devices", two, device.AllDevices, 8, 2, ""},
