@@ -30,7 +30,7 @@ type Report struct {
 }
 
 // EnvironmentVars lists the variables Report.Environment records.
-var EnvironmentVars = []string{"GOMLX_BACKEND", "PJRT_PLUGIN_LIBRARY_PATH", "XLA_FLAGS", "NVIDIA_TF32_OVERRIDE", "PTYCHOKIT_DEVICE", "CUDA_VISIBLE_DEVICES"}
+var EnvironmentVars = []string{"GOMLX_BACKEND", "PJRT_PLUGIN_LIBRARY_PATH", "XLA_FLAGS", "NVIDIA_TF32_OVERRIDE", "PTYCHOKIT_DEVICE", "PTYCHOKIT_XLA_AUTOTUNE_CACHE", "CUDA_VISIBLE_DEVICES"}
 
 // Environment returns the set variables among EnvironmentVars.
 func Environment() map[string]string {

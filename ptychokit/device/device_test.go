@@ -1,0 +1,24 @@
+package device
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAutotuneCacheDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "at")
+	t.Setenv(AutotuneCacheEnv, dir)
+	if got := AutotuneCacheDir(); got != dir || !isDir(dir) {
+		t.Fatalf("with $%s=%s: %q (made: %v)", AutotuneCacheEnv, dir, got, isDir(dir))
+	}
+	t.Setenv(AutotuneCacheEnv, "off")
+	if got := AutotuneCacheDir(); got != "" {
+		t.Fatalf("with $%s=off: %q", AutotuneCacheEnv, got)
+	}
+	t.Setenv(AutotuneCacheEnv, "")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	if got := AutotuneCacheDir(); !strings.HasSuffix(got, filepath.Join("ptychokit", "xla-autotune")) || !isDir(got) {
+		t.Fatalf("default: %q", got)
+	}
+}
