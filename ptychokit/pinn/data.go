@@ -131,7 +131,8 @@ func epochOrder(idx []int, seed int64, epoch int) []int {
 // has the same size (size): a short last batch is padded by repeating its
 // last group, and the last label is the groups' weights [B] — 1 for a group
 // of the data, 0 for padding — so the loss is the mean over the real groups
-// (WeightedMean) and one compiled step serves every batch.
+// (WeightedMean) and one compiled step serves every batch. The labels are
+// the true patches (re, im) for the supervised model, then the weights.
 type batches struct {
 	name      string
 	g         *Groups
@@ -187,9 +188,6 @@ func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error
 	if b.truth {
 		re, im := b.g.gatherTruth(idx)
 		labels = []*tensors.Tensor{re, im}
-	} else {
-		again, _ := b.g.gather(idx) // the loss compares with the same counts
-		labels = []*tensors.Tensor{again}
 	}
 	labels = append(labels, tensors.FromFlatDataAndDimensions(weights, size))
 	return nil, inputs, labels, nil

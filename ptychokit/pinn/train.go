@@ -222,9 +222,10 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
 		epochLossSum, epochSteps = 0, 0
 		progress.start(epoch, cfg.Training.NEpochs, nBatches)
-		trainDS := shardBatches(mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
+		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
 			batchSize: cfg.Training.BatchSize, truth: supervised})
 		if err := runEpoch(loop, trainDS); err != nil {
+			trainDS.Reset() // stops the batch preparation
 			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		for _, d := range loop.TrainStepDurations {
@@ -232,9 +233,10 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		}
 		stats := EpochStats{Epoch: epoch, TrainLoss: epochLossSum / float64(max(epochSteps, 1)), ValLoss: math.NaN(), LR: lr}
 		if len(valIdx) > 0 {
-			valDS := shardBatches(mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
+			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
 			metrics, err := trainer.Eval(valDS)
 			if err != nil {
+				valDS.Reset()
 				return res, fmt.Errorf("epoch %d: validation: %w", epoch, err)
 			}
 			stats.ValLoss = shapes.ConvertTo[float64](metrics[valLossMetric].Value())
@@ -274,9 +276,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 // newTrainer is GoMLX's trainer for the model of cfg: Forward, Loss, Adam.
 func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad int) *train.Trainer {
 	supervised := cfg.Model.ModelType == config.ModelSupervised
+	// The model also hands its input counts on to the loss (GoMLX's loss sees
+	// only labels and predictions), so the batch travels to the device once.
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
 		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, inputs[0], inputs[1], pad)
-		return []*Node{o.Re, o.Im, o.Intensity}
+		return []*Node{o.Re, o.Im, o.Intensity, inputs[0]}
 	}
 	// The last label is the groups' weights (see batches): 0 for padding.
 	groupLosses := func(labels, predictions []*Node) (losses, weights *Node) {
@@ -285,7 +289,7 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 		if supervised {
 			return GroupLosses(cfg, o, nil, labels[0], labels[1]), weights
 		}
-		return GroupLosses(cfg, o, labels[0], nil, nil), weights
+		return GroupLosses(cfg, o, predictions[3], nil, nil), weights
 	}
 	lossFn := func(labels, predictions []*Node) *Node {
 		return WeightedMean(groupLosses(labels, predictions))
