@@ -194,8 +194,8 @@ func TestShardedPathOnTwoEmulatedDevices(t *testing.T) {
 		}
 	}
 
-	// Inference split over two devices (an odd number of groups: the last
-	// batch is padded) gives the plain predictions.
+	// Inference split over two and three devices (the last batch is padded)
+	// gives the plain predictions.
 	m, err := Load(device.CPU(), plainDir)
 	if err != nil {
 		t.Fatal(err)
@@ -204,21 +204,23 @@ func TestShardedPathOnTwoEmulatedDevices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err := Load(two, plainDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ms.UseDevices(device.AllDevices); err != nil || ms.mesh.Devices() != 2 {
-		t.Fatalf("UseDevices(all) on two emulated devices: %v", err)
-	}
-	rec, err := ms.Reconstruct(ds, ReconstructOptions{})
-	if err != nil {
-		t.Fatalf("inference on two emulated devices: %v", err)
-	}
-	for i, v := range rec.Object.Pix {
-		w := want.Object.Pix[i]
-		if d := cmplx.Abs(complex128(v - w)); d > 1e-5*(1+cmplx.Abs(complex128(w))) {
-			t.Fatalf("object pixel %d: two devices %v, plain %v", i, v, w)
+	for _, n := range []int{2, 3} {
+		ms, err := Load(devicetest.Emulated(device.CPU(), n), plainDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ms.UseDevices(device.AllDevices); err != nil || ms.mesh.Devices() != n {
+			t.Fatalf("UseDevices(all) on %d emulated devices: %v", n, err)
+		}
+		rec, err := ms.Reconstruct(ds, ReconstructOptions{BatchSize: 5})
+		if err != nil {
+			t.Fatalf("inference on %d emulated devices: %v", n, err)
+		}
+		for i, v := range rec.Object.Pix {
+			w := want.Object.Pix[i]
+			if d := cmplx.Abs(complex128(v - w)); d > 1e-5*(1+cmplx.Abs(complex128(w))) {
+				t.Fatalf("%d devices, object pixel %d: %v, plain %v", n, i, v, w)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package solvers
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -117,24 +118,29 @@ func TestDevicePaddingKeepsTheResult(t *testing.T) {
 	}
 }
 
-// TestShardedSolversOnTwoEmulatedDevices runs every solver with its batches
+// TestShardedSolversOnEmulatedDevices runs every solver with its batches
 // split over two devices emulated over the pure-Go backend
-// (devicetest.Emulated): the replicated state, the sharded indices and mask,
-// DistributedExec and the state kept on the devices between iterations. The
-// result is the one-device reconstruction's (batches of 13 padded to 14).
-func TestShardedSolversOnTwoEmulatedDevices(t *testing.T) {
+// (devicetest.Emulated), and rPIE over three: the replicated state, the
+// sharded indices and mask, DistributedExec and the state kept on the devices
+// between iterations. The result is the one-device reconstruction's (batches
+// of 13 padded to 14, or 15).
+func TestShardedSolversOnEmulatedDevices(t *testing.T) {
 	scan := newSmallScan(7)
-	for _, algo := range []string{"epie", "rpie", "lsqml"} {
-		t.Run(algo, func(t *testing.T) {
+	for _, tc := range []struct {
+		algo    string
+		devices int
+	}{{"epie", 2}, {"rpie", 2}, {"lsqml", 2}, {"rpie", 3}} {
+		algo := tc.algo
+		t.Run(fmt.Sprintf("%s/%d", algo, tc.devices), func(t *testing.T) {
 			opts := Options{Algorithm: algo, Iterations: 2, BatchSize: 16, Probe: ProbeOptions{Refine: true, StartIteration: 1}}
 			plain, err := Reconstruct(scan.ds, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts.Backend, opts.Devices = devicetest.Emulated(device.CPU(), 2), 2
+			opts.Backend, opts.Devices = devicetest.Emulated(device.CPU(), tc.devices), tc.devices
 			two, err := Reconstruct(scan.ds, opts)
 			if err != nil {
-				t.Fatalf("two emulated devices: %v", err)
+				t.Fatalf("%d emulated devices: %v", tc.devices, err)
 			}
 			const tolerance = 1e-5
 			for i := range plain.Object.Pix {
