@@ -100,20 +100,24 @@ func TestDevicePaddingKeepsTheResult(t *testing.T) {
 	}
 	// Masked positions add exact zeros: the pure-Go backend gives identical
 	// numbers; the tolerance allows a backend that reassociates the sums.
-	const tolerance = 1e-6
-	for i := range a.Object.Pix {
-		if d := a.Object.Pix[i] - b.Object.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
-			t.Fatalf("object pixel %d: %v unpadded, %v padded", i, a.Object.Pix[i], b.Object.Pix[i])
-		}
-	}
-	for i := range a.Probe.Pix {
-		if d := a.Probe.Pix[i] - b.Probe.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
-			t.Fatalf("probe pixel %d: %v unpadded, %v padded", i, a.Probe.Pix[i], b.Probe.Pix[i])
+	sameResult(t, a, b, 1e-6, "unpadded", "padded")
+}
+
+// sameResult fails t unless a and b (named as given) agree in every object
+// and probe pixel to tolerance, and in every iteration's cost to tolerance
+// relative.
+func sameResult(t *testing.T, a, b *Result, tolerance float64, nameA, nameB string) {
+	t.Helper()
+	for what, pix := range map[string][2][]complex64{"object": {a.Object.Pix, b.Object.Pix}, "probe": {a.Probe.Pix, b.Probe.Pix}} {
+		for i := range pix[0] {
+			if d := pix[0][i] - pix[1][i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
+				t.Fatalf("%s pixel %d: %v %s, %v %s", what, i, pix[0][i], nameA, pix[1][i], nameB)
+			}
 		}
 	}
 	for i := range a.History {
-		if math.Abs(a.History[i].Cost-b.History[i].Cost) > tolerance*a.History[i].Cost {
-			t.Fatalf("iteration %d cost: %g unpadded, %g padded", i+1, a.History[i].Cost, b.History[i].Cost)
+		if ca, cb := a.History[i].Cost, b.History[i].Cost; math.Abs(ca-cb) > tolerance*ca {
+			t.Fatalf("iteration %d cost: %g %s, %g %s", i+1, ca, nameA, cb, nameB)
 		}
 	}
 }
@@ -142,22 +146,7 @@ func TestShardedSolversOnEmulatedDevices(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%d emulated devices: %v", tc.devices, err)
 			}
-			const tolerance = 1e-5
-			for i := range plain.Object.Pix {
-				if d := plain.Object.Pix[i] - two.Object.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
-					t.Fatalf("object pixel %d: %v on one device, %v on two", i, plain.Object.Pix[i], two.Object.Pix[i])
-				}
-			}
-			for i := range plain.Probe.Pix {
-				if d := plain.Probe.Pix[i] - two.Probe.Pix[i]; math.Hypot(float64(real(d)), float64(imag(d))) > tolerance {
-					t.Fatalf("probe pixel %d: %v on one device, %v on two", i, plain.Probe.Pix[i], two.Probe.Pix[i])
-				}
-			}
-			for i := range plain.History {
-				if a, b := plain.History[i].Cost, two.History[i].Cost; math.Abs(a-b) > tolerance*a {
-					t.Fatalf("iteration %d cost: %g on one device, %g on two", i+1, a, b)
-				}
-			}
+			sameResult(t, plain, two, 1e-5, "on one device", fmt.Sprintf("on %d", tc.devices))
 		})
 	}
 }
