@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
@@ -19,18 +20,7 @@ const gradRelTol = 5e-2
 // (network, overlap merge, physics, Poisson NLL) for gridsize 2 against
 // central differences, for the output biases of both decoders.
 func TestGradientFiniteDifferences(t *testing.T) {
-	ds := synthDataset(64, 3, 5, 9, 3)
-	cfg := tinyConfig(t.TempDir(), 2)
-	cfg.Data.NImages = 2
-	groups, err := MakeGroups(ds, cfg, 2, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.New()
-	ctx.SetRNGStateFromSeed(3)
-	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
-		t.Fatal(err)
-	}
+	cfg, groups, ctx := untrainedGS2(t, 2)
 	counts, offsets := groups.gather([]int{0, 1})
 	lossOf := func(ctx *context.Context, c, o *Node) *Node {
 		out := Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, groups.CanvasPad)
@@ -68,4 +58,24 @@ func TestGradientFiniteDifferences(t *testing.T) {
 		}
 		t.Logf("%s: gradient %v", scope, grad)
 	}
+}
+
+// untrainedGS2 returns the tiny gridsize-2 configuration, n groups of a
+// small simulated scan and a fresh context (seeded, probe set) whose weights
+// the first graph built on it creates.
+func untrainedGS2(t *testing.T, n int) (config.Run, *Groups, *context.Context) {
+	t.Helper()
+	ds := synthDataset(64, 3, 5, 9, 3)
+	cfg := tinyConfig(t.TempDir(), 2)
+	cfg.Data.NImages = n
+	groups, err := MakeGroups(ds, cfg, n, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.New()
+	ctx.SetRNGStateFromSeed(3)
+	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, groups, ctx
 }

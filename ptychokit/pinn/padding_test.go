@@ -81,17 +81,7 @@ func sum(v []float32) float32 {
 // gradients of every trainable variable — the padding changes nothing in
 // training.
 func TestPaddedBatchLossAndGradient(t *testing.T) {
-	ds := synthDataset(64, 3, 5, 9, 3)
-	cfg := tinyConfig(t.TempDir(), 2)
-	groups, err := MakeGroups(ds, cfg, 5, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.New()
-	ctx.SetRNGStateFromSeed(3)
-	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
-		t.Fatal(err)
-	}
+	cfg, groups, ctx := untrainedGS2(t, 5)
 	backend := device.CPU()
 	lossAndGrads := func(idx []int, weights []float32) []*tensors.Tensor {
 		counts, offsets := groups.gather(idx)
