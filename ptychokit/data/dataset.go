@@ -76,6 +76,51 @@ func (d *Dataset) Subset(n int) (*Dataset, error) {
 	return &s, nil
 }
 
+// Half returns the even-numbered scan points of d (odd false: 0, 2, 4, …)
+// or the odd-numbered ones: two disjoint, interleaved halves of the scan,
+// each covering the whole field of view, for a two-half FRC resolution
+// estimate. Patterns, coordinates and every optional per-point array are
+// copied; Probe and Object are shared. It is an error when d does not pass
+// Validate or the half is empty.
+func (d *Dataset) Half(odd bool) (*Dataset, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	first, name := 0, "even"
+	if odd {
+		first, name = 1, "odd"
+	}
+	var idx []int
+	for i := first; i < d.Count; i += 2 {
+		idx = append(idx, i)
+	}
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("%s: no %s-numbered scan points (the dataset has %d)", d.errPrefix("read"), name, d.Count)
+	}
+	size := d.N * d.N
+	h := *d
+	h.Count = len(idx)
+	h.Diffraction = pick(d.Diffraction, idx, size)
+	h.Y = pick(d.Y, idx, size)
+	h.XCoords, h.YCoords = pick(d.XCoords, idx, 1), pick(d.YCoords, idx, 1)
+	h.XCoordsStart, h.YCoordsStart = pick(d.XCoordsStart, idx, 1), pick(d.YCoordsStart, idx, 1)
+	h.ScanIndex = pick(d.ScanIndex, idx, 1)
+	h.Warnings = append([]string(nil), d.Warnings...)
+	return &h, nil
+}
+
+// pick copies the runs of `size` elements of v numbered idx, or nil for nil.
+func pick[T any](v []T, idx []int, size int) []T {
+	if v == nil {
+		return nil
+	}
+	out := make([]T, 0, len(idx)*size)
+	for _, i := range idx {
+		out = append(out, v[i*size:(i+1)*size]...)
+	}
+	return out
+}
+
 // cut returns v[:n:n], or nil for nil.
 func cut[T any](v []T, n int) []T {
 	if v == nil {

@@ -456,6 +456,40 @@ func TestSubsetAndPattern(t *testing.T) {
 	}
 }
 
+func TestHalf(t *testing.T) {
+	t.Parallel()
+	s := newScan(5, 4, 5)
+	d := &Dataset{N: 4, Count: 5, Diffraction: s.diffraction, XCoords: s.xcoords, YCoords: s.ycoords,
+		ScanIndex: s.scanIndex, Y: s.patches}
+	for _, tc := range []struct {
+		odd  bool
+		want []int
+	}{{false, []int{0, 2, 4}}, {true, []int{1, 3}}} {
+		h, err := d.Half(tc.odd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Validate(); err != nil || h.Count != len(tc.want) {
+			t.Fatalf("odd %v: %d points, %v", tc.odd, h.Count, err)
+		}
+		for j, i := range tc.want {
+			if !reflect.DeepEqual(h.Pattern(j), d.Pattern(i)) || h.XCoords[j] != d.XCoords[i] ||
+				h.YCoords[j] != d.YCoords[i] || h.ScanIndex[j] != d.ScanIndex[i] ||
+				!reflect.DeepEqual(h.Y[j*16:(j+1)*16], d.Y[i*16:(i+1)*16]) {
+				t.Fatalf("odd %v: point %d is not the parent's %d", tc.odd, j, i)
+			}
+		}
+		h.Diffraction[0] = -1 // a copy: the parent is untouched
+		if d.Diffraction[tc.want[0]*16] == -1 {
+			t.Fatal("Half shares the parent's patterns")
+		}
+	}
+	one := &Dataset{N: 4, Count: 1, Diffraction: s.diffraction[:16], XCoords: s.xcoords[:1], YCoords: s.ycoords[:1]}
+	if _, err := one.Half(true); err == nil || !strings.Contains(err.Error(), "no odd-numbered scan points") {
+		t.Errorf("odd half of one point: %v", err)
+	}
+}
+
 func TestInputScale(t *testing.T) {
 	t.Parallel()
 	// By hand: N = 2, patterns [1 0 0 0] and [1 1 1 1] have energies 1 and

@@ -172,29 +172,17 @@ Example:
 // scanSubset keeps every scan point (all), or the even- or odd-numbered ones:
 // two disjoint, interleaved halves of the scan for a two-half FRC.
 func scanSubset(ds *data.Dataset, subset string) (*data.Dataset, error) {
-	var parity int
 	switch subset {
 	case "all", "":
 		return ds, nil
-	case "even":
-		parity = 0
-	case "odd":
-		parity = 1
-	default:
-		return nil, fmt.Errorf("--subset %q: want all, even or odd", subset)
+	case "even", "odd":
+		half, err := ds.Half(subset == "odd")
+		if err != nil {
+			return nil, fmt.Errorf("--subset %s: %w", subset, err)
+		}
+		return half, nil
 	}
-	n := ds.N
-	half := &data.Dataset{Path: ds.Path, N: n, Probe: ds.Probe, Object: ds.Object, Warnings: ds.Warnings}
-	for i := parity; i < ds.Count; i += 2 {
-		half.Diffraction = append(half.Diffraction, ds.Diffraction[i*n*n:(i+1)*n*n]...)
-		half.XCoords = append(half.XCoords, ds.XCoords[i])
-		half.YCoords = append(half.YCoords, ds.YCoords[i])
-		half.Count++
-	}
-	if half.Count == 0 {
-		return nil, fmt.Errorf("--subset %s: %s has no such scan points", subset, ds.Path)
-	}
-	return half, nil
+	return nil, fmt.Errorf("--subset %q: want all, even or odd", subset)
 }
 
 // progressBar prints one line per iteration: a bar, the cost, and the time.
