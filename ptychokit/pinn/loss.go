@@ -67,12 +67,20 @@ func GroupLosses(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node
 		return MulScalar(perGroup(realspaceMAETerms(out.Re, out.Im, trueRe, trueIm)), t.RealspaceMAEWeight)
 	}
 	observed := Square(counts)
-	loss := ZerosLike(perGroup(observed))
-	if t.NLLWeight != 0 {
-		loss = Add(loss, MulScalar(perGroup(poissonNLLTerms(out.Intensity, observed)), t.NLLWeight))
+	var loss *Node
+	add := func(term *Node, weight float64) {
+		if weight == 0 {
+			return
+		}
+		if term = MulScalar(perGroup(term), weight); loss != nil {
+			term = Add(loss, term)
+		}
+		loss = term
 	}
-	if t.MAEWeight != 0 {
-		loss = Add(loss, MulScalar(perGroup(amplitudeMAETerms(out.Intensity, observed)), t.MAEWeight))
+	add(poissonNLLTerms(out.Intensity, observed), t.NLLWeight)
+	add(amplitudeMAETerms(out.Intensity, observed), t.MAEWeight)
+	if loss == nil { // both weights 0: nothing to fit
+		loss = ZerosLike(perGroup(observed))
 	}
 	return loss
 }

@@ -94,7 +94,8 @@ func feed(backend backends.Backend, mesh *device.Mesh, b *batches) train.Dataset
 	return newAheadBatches(backend, b)
 }
 
-type hostBatch struct {
+// deviceBatch is a batch whose tensors are on the device.
+type deviceBatch struct {
 	spec       any
 	in, labels []*tensors.Tensor
 }
@@ -102,25 +103,25 @@ type hostBatch struct {
 // aheadBatches is a batches dataset prepared one ahead.
 type aheadBatches struct {
 	*batches
-	a *ahead[hostBatch]
+	a *ahead[deviceBatch]
 }
 
 func newAheadBatches(backend backends.Backend, b *batches) *aheadBatches {
-	return &aheadBatches{batches: b, a: &ahead[hostBatch]{
-		produce: func() (hostBatch, error) {
+	return &aheadBatches{batches: b, a: &ahead[deviceBatch]{
+		produce: func() (deviceBatch, error) {
 			spec, in, lab, err := b.Yield()
 			if err != nil {
-				return hostBatch{}, err
+				return deviceBatch{}, err
 			}
 			for _, t := range append(append([]*tensors.Tensor(nil), in...), lab...) {
 				if err := t.MaterializeOnDevice(backend, true, 0); err != nil {
-					return hostBatch{}, err
+					return deviceBatch{}, err
 				}
 				t.FinalizeLocal()
 			}
-			return hostBatch{spec, in, lab}, nil
+			return deviceBatch{spec, in, lab}, nil
 		},
-		discard: func(h hostBatch) { finalizeAll(h.in, h.labels) },
+		discard: func(h deviceBatch) { finalizeAll(h.in, h.labels) },
 	}}
 }
 

@@ -183,6 +183,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch()}
 
 	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad)
+	valLossIndex := slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == valLossName })
 	loop := train.NewLoop(trainer)
 	var epochLossSum float64
 	var epochSteps int
@@ -239,7 +240,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 				valDS.Reset()
 				return res, fmt.Errorf("epoch %d: validation: %w", epoch, err)
 			}
-			stats.ValLoss = shapes.ConvertTo[float64](metrics[valLossMetric].Value())
+			stats.ValLoss = shapes.ConvertTo[float64](metrics[valLossIndex].Value())
 		}
 		stats.Seconds = time.Since(start).Seconds()
 		improved := state.update(epoch, stats, cfg.Training)
@@ -294,15 +295,14 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 	lossFn := func(labels, predictions []*Node) *Node {
 		return WeightedMean(groupLosses(labels, predictions))
 	}
-	valLoss := &weightedMeanMetric{MeanMetric: metrics.NewMeanMetric("Validation Loss", "val_loss", metrics.LossMetricType, nil, nil),
+	valLoss := &weightedMeanMetric{MeanMetric: metrics.NewMeanMetric("Validation Loss", valLossName, metrics.LossMetricType, nil, nil),
 		groupLosses: groupLosses}
 	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(), nil, []metrics.Interface{valLoss})
 }
 
-// valLossMetric is the index of the validation loss among the trainer's
-// evaluation results (GoMLX puts its two mean losses first, which count a
-// padded batch as full).
-const valLossMetric = 2
+// valLossName names the validation loss among the trainer's evaluation
+// results (GoMLX's own mean losses, also there, count a padded batch as full).
+const valLossName = "val_loss"
 
 // weightedMeanMetric is the mean loss over every group of the data seen since
 // the last reset: padding (weight 0) counts for nothing.
