@@ -113,11 +113,8 @@ func newAheadBatches(backend backends.Backend, b *batches) *aheadBatches {
 			if err != nil {
 				return deviceBatch{}, err
 			}
-			for _, t := range append(append([]*tensors.Tensor(nil), in...), lab...) {
-				if err := t.MaterializeOnDevice(backend, true, 0); err != nil {
-					return deviceBatch{}, err
-				}
-				t.FinalizeLocal()
+			if err := upload(backend, 0, append(append([]*tensors.Tensor(nil), in...), lab...)...); err != nil {
+				return deviceBatch{}, err
 			}
 			return deviceBatch{spec, in, lab}, nil
 		},
@@ -158,10 +155,9 @@ func newAheadSharded(backend backends.Backend, s *shardedBatches) *aheadSharded 
 			}
 			for _, d := range append(append([]*distributed.Tensor(nil), in...), lab...) {
 				for dev, shard := range d.Shards() {
-					if err := shard.MaterializeOnDevice(backend, true, backends.DeviceNum(dev)); err != nil {
+					if err := upload(backend, backends.DeviceNum(dev), shard); err != nil {
 						return shardedBatch{}, err
 					}
-					shard.FinalizeLocal()
 				}
 			}
 			return shardedBatch{spec, in, lab}, nil
@@ -182,6 +178,17 @@ func (d *aheadSharded) DistributedYield() (spec any, inputs, labels []*distribut
 func (d *aheadSharded) Reset() {
 	d.a.reset()
 	d.shardedBatches.Reset()
+}
+
+// upload moves host tensors to device dev and frees their host copies.
+func upload(backend backends.Backend, dev backends.DeviceNum, ts ...*tensors.Tensor) error {
+	for _, t := range ts {
+		if err := t.MaterializeOnDevice(backend, true, dev); err != nil {
+			return err
+		}
+		t.FinalizeLocal()
+	}
+	return nil
 }
 
 func finalizeAll(groups ...[]*tensors.Tensor) {
