@@ -22,6 +22,7 @@ type ahead[T any] struct {
 	out     chan aheadItem[T]
 	stop    chan struct{}
 	done    chan struct{} // closed when the producer has returned
+	ended   error         // the error that ended the pass (io.EOF), repeated until a reset
 }
 
 type aheadItem[T any] struct {
@@ -30,11 +31,16 @@ type aheadItem[T any] struct {
 }
 
 func (a *ahead[T]) next() (T, error) {
+	if a.ended != nil {
+		var zero T
+		return zero, a.ended
+	}
 	if a.out == nil {
 		a.out, a.stop, a.done = make(chan aheadItem[T], 1), make(chan struct{}), make(chan struct{})
 		go a.run(a.out, a.stop, a.done)
 	}
 	it := <-a.out
+	a.ended = it.err
 	return it.v, it.err
 }
 
@@ -68,6 +74,7 @@ func (a *ahead[T]) run(out chan aheadItem[T], stop, done chan struct{}) {
 // made), so that the caller may reset the source and the next next() starts
 // afresh.
 func (a *ahead[T]) reset() {
+	a.ended = nil
 	if a.out == nil {
 		return
 	}
@@ -80,7 +87,7 @@ func (a *ahead[T]) reset() {
 		}
 	default:
 	}
-	a.out, a.stop, a.done = nil, nil, nil
+	a.out, a.stop, a.done, a.ended = nil, nil, nil, nil
 }
 
 // feed returns the dataset a pass of b trains or evaluates on: b's batches

@@ -34,6 +34,9 @@ func TestAheadKeepsOrderAndResets(t *testing.T) {
 	if !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
 		t.Fatalf("pass: %v", got)
 	}
+	if _, err := a.next(); !errors.Is(err, io.EOF) { // again after the end: the same error, no hang
+		t.Fatalf("next after the end: %v", err)
+	}
 	a.reset()
 	pos = 0
 	if v, _ := a.next(); v != 1 {
