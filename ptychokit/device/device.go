@@ -115,8 +115,8 @@ const AutotuneCacheEnv = "PTYCHOKIT_XLA_AUTOTUNE_CACHE"
 // or ptychokit/xla-autotune in the user's cache folder. XLA times candidate
 // kernels for every convolution and fusion of a new graph; on an H200 the
 // cache took the first epoch of a default PtychoPINN training from 14 s to
-// 8 s on the second run, and made runs repeat bit for bit (the same kernels
-// are chosen). An XLA_FLAGS that names an autotune cache itself wins.
+// 8 s on the second run (82 s to 7.5 s for a new batch-2048 graph). An
+// XLA_FLAGS that names an autotune cache itself wins.
 func AutotuneCacheDir() string {
 	dir := os.Getenv(AutotuneCacheEnv)
 	if strings.EqualFold(dir, "off") {
