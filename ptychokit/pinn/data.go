@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
@@ -161,19 +163,20 @@ func (b *batches) steps() int {
 	return (len(b.order) + b.batchSize - 1) / b.batchSize
 }
 
-func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
+// next returns the groups of the next batch, padded to size() by repeating
+// its last group, and their weights (1 for a group of the data, 0 for
+// padding); io.EOF after the last batch.
+func (b *batches) next() (idx []int, weights []float32, err error) {
 	if b.pos >= len(b.order) {
-		return nil, nil, nil, io.EOF
+		return nil, nil, io.EOF
 	}
 	end := min(b.pos+b.batchSize, len(b.order))
-	idx := b.order[b.pos:end]
+	idx = b.order[b.pos:end]
 	b.pos = end
 	size := b.size()
-	weights := make([]float32, size)
-	for i := range weights {
-		if i < len(idx) {
-			weights[i] = 1
-		}
+	weights = make([]float32, size)
+	for i := range idx {
+		weights[i] = 1
 	}
 	if len(idx) < size {
 		padded := make([]int, size)
@@ -183,39 +186,63 @@ func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error
 		}
 		idx = padded
 	}
+	return idx, weights, nil
+}
+
+// Yield is the next batch as host tensors (the trainer's inputs and labels).
+// Training uploads its batches through a stager instead (see feed).
+func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
+	idx, weights, err := b.next()
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	counts, offsets := b.g.gather(idx)
 	inputs = []*tensors.Tensor{counts, offsets}
 	if b.truth {
 		re, im := b.g.gatherTruth(idx)
 		labels = []*tensors.Tensor{re, im}
 	}
-	labels = append(labels, tensors.FromFlatDataAndDimensions(weights, size))
+	labels = append(labels, tensors.FromFlatDataAndDimensions(weights, len(weights)))
 	return nil, inputs, labels, nil
 }
 
 // gather copies the groups idx into tensors [B, N, N, C] and [B, C, 2].
 func (g *Groups) gather(idx []int) (counts, offsets *tensors.Tensor) {
 	n, c := g.N, g.C
-	per := n * n * c
-	cs := make([]float32, len(idx)*per)
-	os := make([]float32, len(idx)*c*2)
-	for b, gi := range idx {
-		copy(cs[b*per:(b+1)*per], g.Counts[gi*per:(gi+1)*per])
-		copy(os[b*c*2:(b+1)*c*2], g.Offsets[gi*c*2:(gi+1)*c*2])
-	}
-	return tensors.FromFlatDataAndDimensions(cs, len(idx), n, n, c),
-		tensors.FromFlatDataAndDimensions(os, len(idx), c, 2)
+	counts = tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), n, n, c))
+	offsets = tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), c, 2))
+	tensors.MustMutableFlatData(counts, func(cs []float32) {
+		tensors.MustMutableFlatData(offsets, func(os []float32) { g.gatherInto(idx, cs, os) })
+	})
+	return counts, offsets
 }
 
+// gatherInto copies the groups idx into cs [B, N, N, C] and os [B, C, 2].
+func (g *Groups) gatherInto(idx []int, cs, os []float32) {
+	per, po := g.N*g.N*g.C, g.C*2
+	for b, gi := range idx {
+		copy(cs[b*per:(b+1)*per], g.Counts[gi*per:(gi+1)*per])
+		copy(os[b*po:(b+1)*po], g.Offsets[gi*po:(gi+1)*po])
+	}
+}
+
+// gatherTruth copies the true patches of the groups idx into tensors
+// [B, N, N, C].
 func (g *Groups) gatherTruth(idx []int) (re, im *tensors.Tensor) {
 	n, c := g.N, g.C
-	per := n * n * c
-	rs := make([]float32, len(idx)*per)
-	is := make([]float32, len(idx)*per)
+	re = tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), n, n, c))
+	im = tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), n, n, c))
+	tensors.MustMutableFlatData(re, func(rs []float32) {
+		tensors.MustMutableFlatData(im, func(is []float32) { g.gatherTruthInto(idx, rs, is) })
+	})
+	return re, im
+}
+
+// gatherTruthInto copies the true patches of the groups idx into rs and is.
+func (g *Groups) gatherTruthInto(idx []int, rs, is []float32) {
+	per := g.N * g.N * g.C
 	for b, gi := range idx {
 		copy(rs[b*per:(b+1)*per], g.TrueRe[gi*per:(gi+1)*per])
 		copy(is[b*per:(b+1)*per], g.TrueIm[gi*per:(gi+1)*per])
 	}
-	return tensors.FromFlatDataAndDimensions(rs, len(idx), n, n, c),
-		tensors.FromFlatDataAndDimensions(is, len(idx), n, n, c)
 }

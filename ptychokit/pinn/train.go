@@ -93,6 +93,9 @@ type Result struct {
 	// grouping, building the model); CheckpointSeconds the time spent writing
 	// checkpoints (not part of the epochs' Seconds).
 	SetupSeconds, CheckpointSeconds float64
+	// InputWaitSeconds is how long the device waited for batches to be
+	// gathered and uploaded (training and validation, part of the epochs).
+	InputWaitSeconds float64
 }
 
 // Train loads cfg.Data.TrainDataFile and trains on it (see TrainOn).
@@ -225,7 +228,9 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		progress.start(epoch, cfg.Training.NEpochs, nBatches)
 		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
 			batchSize: cfg.Training.BatchSize, truth: supervised})
-		if err := runEpoch(loop, trainDS); err != nil {
+		err := runEpoch(loop, trainDS)
+		res.InputWaitSeconds += trainDS.inputWait().Seconds()
+		if err != nil {
 			trainDS.Reset() // stops the batch preparation
 			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
@@ -236,6 +241,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		if len(valIdx) > 0 {
 			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
 			metrics, err := trainer.Eval(valDS)
+			res.InputWaitSeconds += valDS.inputWait().Seconds()
 			if err != nil {
 				valDS.Reset()
 				return res, fmt.Errorf("epoch %d: validation: %w", epoch, err)

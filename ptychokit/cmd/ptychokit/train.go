@@ -118,7 +118,7 @@ file against its ground truth):
 
 // timeBreakdown says where the time of a training call went: setting up,
 // the first epoch of this call (which compiles the graphs), the later epochs
-// and the checkpoints.
+// and the checkpoints, and how long the device waited for its input.
 func timeBreakdown(res *pinn.Result) string {
 	var first, later float64
 	for i, h := range res.History[res.ResumedFrom:] {
@@ -128,8 +128,8 @@ func timeBreakdown(res *pinn.Result) string {
 			later += h.Seconds
 		}
 	}
-	return fmt.Sprintf("time: setup %.1f s, first epoch %.1f s (compiles the graphs), %d more epochs %.1f s, checkpoints %.1f s",
-		res.SetupSeconds, first, max(len(res.History)-res.ResumedFrom-1, 0), later, res.CheckpointSeconds)
+	return fmt.Sprintf("time: setup %.1f s, first epoch %.1f s (compiles the graphs), %d more epochs %.1f s, checkpoints %.1f s; the epochs waited %.2f s for batches",
+		res.SetupSeconds, first, max(len(res.History)-res.ResumedFrom-1, 0), later, res.CheckpointSeconds, res.InputWaitSeconds)
 }
 
 func bestVal(res *pinn.Result) float64 {
