@@ -54,7 +54,10 @@ func shardBatches(mesh *device.Mesh, b *batches) train.Dataset {
 // runEpoch runs one pass over ds: GoMLX's Loop runs a DistributedDataset
 // only through RunSteps, so the sharded dataset says how many steps it holds.
 func runEpoch(loop *train.Loop, ds train.Dataset) error {
-	if s, ok := ds.(*aheadSharded); ok {
+	if s, ok := ds.(interface {
+		train.DistributedDataset
+		steps() int
+	}); ok {
 		_, err := loop.RunSteps(s, s.steps())
 		return err
 	}

@@ -153,22 +153,26 @@ func TestShardedPathOnTwoEmulatedDevices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shardedCfg := cfg
-	shardedCfg.Data.OutputDir = t.TempDir()
-	got, err := TrainOn(two, shardedCfg, ds, TrainOptions{Devices: 2})
-	if err != nil {
-		t.Fatalf("training on two emulated devices: %v", err)
-	}
 	// The emulation runs the unpartitioned graph, so only the order of a few
-	// float32 sums may differ from the plain run.
+	// float32 sums may differ from the plain run. Both ways of feeding the
+	// devices: the groups resident (replicated, indices split) and every
+	// batch split and uploaded.
 	closeTo := func(a, b float64) bool { return math.Abs(a-b) <= 1e-5*math.Max(math.Abs(a), math.Abs(b))+1e-7 }
-	if len(got.History) != len(plain.History) {
-		t.Fatalf("sharded ran %d epochs, plain %d", len(got.History), len(plain.History))
-	}
-	for i := range plain.History {
-		p, s := plain.History[i], got.History[i]
-		if !closeTo(p.TrainLoss, s.TrainLoss) || !closeTo(p.ValLoss, s.ValLoss) {
-			t.Fatalf("epoch %d: plain loss %g / val %g, sharded %g / %g", i+1, p.TrainLoss, p.ValLoss, s.TrainLoss, s.ValLoss)
+	for _, resident := range []int64{0, -1} {
+		shardedCfg := cfg
+		shardedCfg.Data.OutputDir = t.TempDir()
+		got, err := TrainOn(two, shardedCfg, ds, TrainOptions{Devices: 2, ResidentBytes: resident})
+		if err != nil {
+			t.Fatalf("training on two emulated devices (ResidentBytes %d): %v", resident, err)
+		}
+		if len(got.History) != len(plain.History) {
+			t.Fatalf("sharded ran %d epochs, plain %d", len(got.History), len(plain.History))
+		}
+		for i := range plain.History {
+			p, s := plain.History[i], got.History[i]
+			if !closeTo(p.TrainLoss, s.TrainLoss) || !closeTo(p.ValLoss, s.ValLoss) {
+				t.Fatalf("ResidentBytes %d, epoch %d: plain loss %g / val %g, sharded %g / %g", resident, i+1, p.TrainLoss, p.ValLoss, s.TrainLoss, s.ValLoss)
+			}
 		}
 	}
 

@@ -7,8 +7,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/distributed"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 
@@ -106,12 +104,20 @@ func (a *ahead[T]) reset() {
 	a.out, a.stop, a.done, a.ended = nil, nil, nil, nil
 }
 
-// feed returns the dataset a pass of b trains or evaluates on: b's batches
-// prepared one ahead and uploaded to the backend's device, or, with a mesh,
-// split over its devices (shardBatches) and each shard uploaded to its device.
-func feed(backend backends.Backend, mesh *device.Mesh, b *batches) fed {
+// feed returns the dataset a pass of b trains or evaluates on. With the
+// groups resident on the device(s) (r, see resident.go) a step sends only
+// its indices and weights; otherwise b's batches are prepared one ahead and
+// uploaded to the backend's device or, with a mesh, split over its devices
+// (shardBatches), each shard uploaded to its device.
+func feed(backend backends.Backend, mesh *device.Mesh, b *batches, r *resident) fed {
 	ds := shardBatches(mesh, b)
-	if s, ok := ds.(*shardedBatches); ok {
+	s, sharded := ds.(*shardedBatches)
+	switch {
+	case r != nil && sharded:
+		return &residentSharded{shardedBatches: s, backend: backend, r: r}
+	case r != nil:
+		return &residentBatches{batches: b, backend: backend, r: r}
+	case sharded:
 		return newAheadSharded(backend, s)
 	}
 	return newAheadBatches(backend, b)
@@ -293,16 +299,6 @@ func (s *stager) scratch(i, n int) []float32 {
 		s.buf[i] = make([]float32, n)
 	}
 	return s.buf[i][:n]
-}
-
-// toDevice copies flat (float32, of shape dims) to device dev; flat may be
-// reused when it returns.
-func toDevice(backend backends.Backend, dev backends.DeviceNum, flat []float32, dims []int) (*tensors.Tensor, error) {
-	buf, err := backend.BufferFromFlatData(dev, flat, shapes.Make(dtypes.Float32, dims...))
-	if err != nil {
-		return nil, err
-	}
-	return tensors.FromBuffer(backend, buf)
 }
 
 func finalizeAll(groups ...[]*tensors.Tensor) {

@@ -73,6 +73,10 @@ type TrainOptions struct {
 	// of the device count; the result matches a one-device run up to float32
 	// rounding.
 	Devices int
+	// ResidentBytes is the largest size of the groups' arrays that is kept
+	// on the device for the whole run (resident.go); larger data is
+	// uploaded a batch at a time. 0 means DefaultResidentBytes, < 0 never.
+	ResidentBytes int64
 }
 
 // Result is what Train returns.
@@ -185,6 +189,21 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch()}
 
+	var onDevice *resident
+	limit := opts.ResidentBytes
+	if limit == 0 {
+		limit = DefaultResidentBytes
+	}
+	if residentBytes(groups, supervised) <= limit {
+		if onDevice, err = upload(backend, mesh, groups, supervised); err != nil {
+			return nil, err
+		}
+		defer onDevice.finalize()
+		// The host copies are no longer read (the batches need only the
+		// order and the shapes): let them go rather than hold the data twice.
+		groups.Counts, groups.Offsets, groups.TrueRe, groups.TrueIm = nil, nil, nil, nil
+	}
+
 	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad)
 	valLossIndex := slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == valLossName })
 	loop := train.NewLoop(trainer)
@@ -227,7 +246,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		epochLossSum, epochSteps = 0, 0
 		progress.start(epoch, cfg.Training.NEpochs, nBatches)
 		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
-			batchSize: cfg.Training.BatchSize, truth: supervised})
+			batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
 		err := runEpoch(loop, trainDS)
 		res.InputWaitSeconds += trainDS.inputWait().Seconds()
 		if err != nil {
@@ -239,7 +258,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		}
 		stats := EpochStats{Epoch: epoch, TrainLoss: epochLossSum / float64(max(epochSteps, 1)), ValLoss: math.NaN(), LR: lr}
 		if len(valIdx) > 0 {
-			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
+			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
 			metrics, err := trainer.Eval(valDS)
 			res.InputWaitSeconds += valDS.inputWait().Seconds()
 			if err != nil {
@@ -285,16 +304,33 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 	supervised := cfg.Model.ModelType == config.ModelSupervised
 	// The model also hands its input counts on to the loss (GoMLX's loss sees
 	// only labels and predictions), so the batch travels to the device once.
+	// The inputs are a batch (counts, offsets), or the resident arrays and
+	// the batch's group indices (resident.go): then the batch is gathered
+	// here and the indices handed on to the loss for the true patches.
 	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
-		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, inputs[0], inputs[1], pad)
-		return []*Node{o.Re, o.Im, o.Intensity, inputs[0]}
+		counts, offsets := inputs[0], inputs[1]
+		var idx *Node
+		if len(inputs) > 2 {
+			idx = inputs[2]
+			counts, offsets = Gather(counts, InsertAxes(idx, -1)), Gather(offsets, InsertAxes(idx, -1))
+		}
+		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, pad)
+		if idx != nil {
+			return []*Node{o.Re, o.Im, o.Intensity, counts, idx}
+		}
+		return []*Node{o.Re, o.Im, o.Intensity, counts}
 	}
 	// The last label is the groups' weights (see batches): 0 for padding.
 	groupLosses := func(labels, predictions []*Node) (losses, weights *Node) {
 		o := Output{Re: predictions[0], Im: predictions[1], Intensity: predictions[2]}
 		weights = labels[len(labels)-1]
 		if supervised {
-			return GroupLosses(cfg, o, nil, labels[0], labels[1]), weights
+			re, im := labels[0], labels[1]
+			if len(predictions) > 4 {
+				at := InsertAxes(predictions[4], -1)
+				re, im = Gather(re, at), Gather(im, at)
+			}
+			return GroupLosses(cfg, o, nil, re, im), weights
 		}
 		return GroupLosses(cfg, o, predictions[3], nil, nil), weights
 	}
