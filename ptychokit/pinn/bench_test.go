@@ -1,12 +1,26 @@
 package pinn
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // BenchmarkTrainStep times one training step (forward, backward, Adam) on the
@@ -58,4 +72,163 @@ func BenchmarkTrainStep(b *testing.B) {
 			b.ReportMetric(float64(16*b.N)/b.Elapsed().Seconds(), "patterns/s")
 		})
 	}
+}
+
+// BenchmarkTrainerSync times the trainer's step on the backend of
+// PTYCHOKIT_DEVICE at PtychoPINN's default network, gridsize 1, batches of 16
+// and 1024, with the groups resident, in three ways: reading the loss after
+// every step (as the training loop does), reading it only at the end (steps
+// queue up on the device), and through GoMLX's Loop (train's own path):
+//
+//	PTYCHOKIT_DEVICE=gpu go test -run '^$' -bench TrainerSync -benchtime 20x ./ptychokit/pinn
+func BenchmarkTrainerSync(b *testing.B) {
+	backend, err := device.FromEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, batch := range benchBatches() {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) { benchTrainerSync(b, backend, batch) })
+	}
+}
+
+func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
+	const n = 64
+	count := 4 * batch
+	cfg := config.Defaults()
+	cfg.Training.BatchSize = batch
+	r := rand.New(rand.NewPCG(1, 2))
+	g := &Groups{N: n, C: 1, Count: count, Counts: make([]float32, count*n*n), Offsets: make([]float32, count*2), CanvasPad: 1}
+	for i := range g.Counts {
+		g.Counts[i] = float32(r.Float64() * 100)
+	}
+	res, err := upload(backend, nil, g, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.finalize()
+	ctx := context.New()
+	ctx.SetParam(optimizers.ParamLearningRate, 1e-4)
+	if err := InitProbe(ctx, cfg.Model, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix); err != nil {
+		b.Fatal(err)
+	}
+	trainer := newTrainer(backend, ctx, cfg, g.CanvasPad)
+	order := make([]int, count)
+	for i := range order {
+		order[i] = i
+	}
+	ds := &residentBatches{batches: &batches{name: "bench", g: g, order: order, batchSize: batch}, backend: backend, r: res}
+	step := func(read bool) {
+		_, in, lab, err := ds.Yield()
+		if errors.Is(err, io.EOF) {
+			ds.Reset()
+			_, in, lab, err = ds.Yield()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := trainer.TrainStep(nil, in, lab)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if read {
+			_ = m[0].Value()
+		}
+	}
+	step(true) // compile
+	for _, read := range []bool{true, false} {
+		name := "read_every_step"
+		if !read {
+			name = "read_at_end"
+		}
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				step(read)
+			}
+			step(true)
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N+1), "ms/step")
+		})
+	}
+	// The same step without GoMLX's trainer: Forward, the loss and Adam in
+	// one graph (as benchkit times it), with the plain and the weighted loss.
+	for _, weighted := range []bool{false, true} {
+		name := "plain_mean_loss"
+		if weighted {
+			name = "plain_weighted_loss"
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.New()
+			ctx.SetParam(optimizers.ParamLearningRate, 1e-4)
+			if err := InitProbe(ctx, cfg.Model, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix); err != nil {
+				b.Fatal(err)
+			}
+			opt := optimizers.Adam().Done()
+			exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, all, offs, idx, w *Node) *Node {
+				ctx.SetTraining(all.Graph(), true)
+				at := InsertAxes(idx, -1)
+				c, o := Gather(all, at), Gather(offs, at)
+				out := Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, g.CanvasPad)
+				loss := Loss(cfg, out, c, nil, nil)
+				if weighted {
+					loss = WeightedMean(GroupLosses(cfg, out, c, nil, nil), w)
+				}
+				opt.UpdateGraph(ctx, all.Graph(), loss)
+				return loss
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			call := func() {
+				_, in, lab, err := ds.Yield()
+				if errors.Is(err, io.EOF) {
+					ds.Reset()
+					_, in, lab, err = ds.Yield()
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, err := exec.Exec(in[0], in[1], in[2], lab[0])
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = out[0].Value()
+			}
+			call() // compile
+			b.ResetTimer()
+			for range b.N {
+				call()
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/step")
+		})
+	}
+	b.Run("loop", func(b *testing.B) {
+		loop := train.NewLoop(trainer)
+		loop.OnStep("read", 0, func(_ *train.Loop, m []*tensors.Tensor) error { _ = m[0].Value(); return nil })
+		ds.Reset()
+		start := time.Now()
+		steps := 0
+		for steps < b.N {
+			if err := runEpoch(loop, ds); err != nil {
+				b.Fatal(err)
+			}
+			ds.Reset()
+			steps += count / batch
+		}
+		b.ReportMetric(time.Since(start).Seconds()*1000/float64(steps), "ms/step")
+	})
+}
+
+// benchBatches are the batch sizes of BenchmarkTrainerSync: 16 and 1024, or
+// those of PTYCHOKIT_BENCH_BATCHES (comma-separated).
+func benchBatches() []int {
+	s := os.Getenv("PTYCHOKIT_BENCH_BATCHES")
+	if s == "" {
+		return []int{16, 1024}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if v, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && v > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
 }
