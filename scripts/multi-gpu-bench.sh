@@ -37,9 +37,11 @@ if [ "$PART" != solver ]; then
   step train_1dev_b$BT 120 $B $TR --devices 1 --batch_size $BT --max_epochs $E1 --output_dir $W/t1
   # loss curves: the same global batch and seed on 1 and 2 devices; the 2-device run resumes on 1 device for one more epoch
   step train_2dev_b$BT2 120 $B $TR --devices $D2 --batch_size $BT2 --max_epochs $E1 --output_dir $W/t2
+  # the same 2-device run with every batch uploaded from the host instead of the groups kept on the GPUs
+  step train_2dev_b${BT2}_streamed 120 $B $TR --devices $D2 --batch_size $BT2 --max_epochs $E1 --device_data_mb 0 --output_dir $W/t2s
   step train_2dev_resume_1dev 90 $B $TR --devices 1 --batch_size $BT2 --max_epochs $((E1+1)) --output_dir $W/t2
   step train_1dev_b$BT2 120 $B $TR --devices 1 --batch_size $BT2 --max_epochs $((E1+1)) --output_dir $W/t3
-  for h in t1 t2 t3; do echo "### $h"; cat $W/$h/history.csv; done >> "$OUT/histories.txt"
+  for h in t1 t2 t2s t3; do echo "### $h"; cat $W/$h/history.csv; done >> "$OUT/histories.txt"
   step infer_1dev 90 $B infer --device $DEV --devices 1 --model_path $W/t3 --test_data $W/train64.npz --output_dir $W/i1
   step infer_2dev 90 $B infer --device $DEV --devices $D2 --model_path $W/t3 --test_data $W/train64.npz --output_dir $W/i2
   step eval_infer_2v1 30 $B eval --reconstruction $W/i2/reconstruction.npz --truth $W/i1/reconstruction.npz --no_register

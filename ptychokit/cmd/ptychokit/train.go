@@ -75,11 +75,20 @@ file against its ground truth):
 	runFlags(fs, &cfg)
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
+	deviceMB := fs.Int64("device_data_mb", pinn.DefaultResidentBytes>>20,
+		"keep the training groups on the device (a copy on each) when they take at most this many MB, so a step uploads only its indices; larger data goes up a batch at a time; 0: always a batch at a time")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if *deviceMB < 0 {
+		return fmt.Errorf("--device_data_mb %d: must be 0 or more", *deviceMB)
+	}
+	residentBytes := *deviceMB << 20
+	if residentBytes == 0 {
+		residentBytes = -1
 	}
 	if cfg.Data.TrainDataFile == "" {
 		return errors.New("--train_data_file is required")
@@ -98,7 +107,7 @@ file against its ground truth):
 	if err != nil {
 		return err
 	}
-	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices})
+	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices, ResidentBytes: residentBytes})
 	if err != nil {
 		return err
 	}
