@@ -1,8 +1,10 @@
 package pinn
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -70,14 +72,23 @@ func upload(backend backends.Backend, mesh *device.Mesh, g *Groups, truth bool) 
 			err = fmt.Errorf("copying the %d groups (%.0f MB) to the device: %w", g.Count, float64(residentBytes(g, truth))/1e6, err)
 		}
 	}()
-	for d := range nd {
-		for i, flat := range flats {
-			t, err := toDevice(backend, backends.DeviceNum(d), flat, dims[i])
-			if err != nil {
-				return nil, err
+	errs := make([]error, nd)
+	var wg sync.WaitGroup
+	for d := range nd { // each device's copy by its own goroutine
+		wg.Go(func() {
+			for i, flat := range flats {
+				t, err := toDevice(backend, backends.DeviceNum(d), flat, dims[i])
+				if err != nil {
+					errs[d] = err
+					return
+				}
+				copies[d] = append(copies[d], t)
 			}
-			copies[d] = append(copies[d], t)
-		}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	r = &resident{}
 	if mesh == nil {
