@@ -232,3 +232,31 @@ func benchBatches() []int {
 	}
 	return out
 }
+
+// BenchmarkUpload times copying float32 arrays of 16, 128 and 512 MB from
+// the host to device 0 of PTYCHOKIT_DEVICE's backend (what training does
+// once with resident groups, or every batch when streaming):
+//
+//	PTYCHOKIT_DEVICE=gpu go test -run '^$' -bench Upload ./ptychokit/pinn
+func BenchmarkUpload(b *testing.B) {
+	backend, err := device.FromEnv()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mb := range []int{16, 128, 512} {
+		flat := make([]float32, mb<<18)
+		for i := range flat {
+			flat[i] = float32(i)
+		}
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			for range b.N {
+				t, err := toDevice(backend, 0, flat, []int{len(flat)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				t.MustFinalizeAll()
+			}
+			b.ReportMetric(float64(mb)*float64(b.N)/1024/b.Elapsed().Seconds(), "GB/s")
+		})
+	}
+}
