@@ -51,20 +51,6 @@ func shardBatches(mesh *device.Mesh, b *batches) train.Dataset {
 	return &shardedBatches{batches: b, mesh: mesh}
 }
 
-// runEpoch runs one pass over ds: GoMLX's Loop runs a DistributedDataset
-// only through RunSteps, so the sharded dataset says how many steps it holds.
-func runEpoch(loop *train.Loop, ds train.Dataset) error {
-	if s, ok := ds.(interface {
-		train.DistributedDataset
-		steps() int
-	}); ok {
-		_, err := loop.RunSteps(s, s.steps())
-		return err
-	}
-	_, err := loop.RunEpochs(ds, 1)
-	return err
-}
-
 // shardedBatches yields the batches of a batches dataset as distributed
 // tensors split along the batch axis (train.DistributedDataset).
 type shardedBatches struct {

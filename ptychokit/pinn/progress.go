@@ -26,14 +26,17 @@ func (p *progressLine) start(epoch, nEpochs, steps int) {
 	p.last = time.Time{}
 }
 
+// due says whether step `done` would redraw the line (so the caller reads
+// the loss back from the device only then).
+func (p *progressLine) due(done int) bool {
+	return p.w != nil && (done >= p.steps || time.Since(p.last) >= 100*time.Millisecond)
+}
+
 func (p *progressLine) step(done int, meanLoss float64) {
-	if p.w == nil {
+	if !p.due(done) {
 		return
 	}
 	now := time.Now()
-	if done < p.steps && now.Sub(p.last) < 100*time.Millisecond {
-		return
-	}
 	p.last = now
 	const width = 24
 	filled := width * done / max(p.steps, 1)

@@ -90,7 +90,9 @@ type Result struct {
 	ResumedFrom int
 	// StoppedEarly is true when early stopping ended the run.
 	StoppedEarly bool
-	// StepsPerEpoch and MedianStepSeconds describe the speed.
+	// StepsPerEpoch and MedianStepSeconds describe the speed: the median
+	// over this call's epochs of an epoch's training time a step (the first
+	// step of an epoch, which compiles in the first, left out).
 	StepsPerEpoch     int
 	MedianStepSeconds float64
 	// SetupSeconds is the time from the call to the first epoch (reading,
@@ -206,21 +208,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 
 	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad)
 	valLossIndex := slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == valLossName })
-	loop := train.NewLoop(trainer)
-	var epochLossSum float64
-	var epochSteps int
 	progress := newProgressLine(opts.Progress)
-	currentEpoch := 0
-	loop.OnStep("ptychokit", 0, func(_ *train.Loop, metrics []*tensors.Tensor) error {
-		loss := shapes.ConvertTo[float64](metrics[0].Value())
-		epochLossSum += loss
-		epochSteps++
-		progress.step(epochSteps, epochLossSum/float64(epochSteps))
-		if opts.OnStep != nil {
-			return opts.OnStep(currentEpoch, epochSteps, loss)
-		}
-		return nil
-	})
+	stepper, err := newStepper(trainer, progress, opts.OnStep)
+	if err != nil {
+		return nil, err
+	}
 
 	nBatches := (len(trainIdx) + cfg.Training.BatchSize - 1) / cfg.Training.BatchSize
 	res.StepsPerEpoch = nBatches
@@ -240,23 +232,21 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 			break
 		}
 		start := time.Now()
-		currentEpoch = epoch
 		lr := state.lr()
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
-		epochLossSum, epochSteps = 0, 0
 		progress.start(epoch, cfg.Training.NEpochs, nBatches)
 		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
 			batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
-		err := runEpoch(loop, trainDS)
+		trainLoss, stepSecs, timed, err := stepper.pass(trainDS, epoch)
 		res.InputWaitSeconds += trainDS.inputWait().Seconds()
 		if err != nil {
 			trainDS.Reset() // stops the batch preparation
 			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
-		for _, d := range loop.TrainStepDurations {
-			stepSeconds = append(stepSeconds, d.Seconds())
+		if timed {
+			stepSeconds = append(stepSeconds, stepSecs)
 		}
-		stats := EpochStats{Epoch: epoch, TrainLoss: epochLossSum / float64(max(epochSteps, 1)), ValLoss: math.NaN(), LR: lr}
+		stats := EpochStats{Epoch: epoch, TrainLoss: trainLoss, ValLoss: math.NaN(), LR: lr}
 		if len(valIdx) > 0 {
 			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
 			metrics, err := trainer.Eval(valDS)
@@ -339,7 +329,8 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 	}
 	valLoss := &weightedMeanMetric{MeanMetric: metrics.NewMeanMetric("Validation Loss", valLossName, metrics.LossMetricType, nil, nil),
 		groupLosses: groupLosses}
-	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(), nil, []metrics.Interface{valLoss})
+	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(),
+		[]metrics.Interface{epochLossMetric()}, []metrics.Interface{valLoss})
 }
 
 // valLossName names the validation loss among the trainer's evaluation
