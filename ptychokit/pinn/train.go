@@ -522,6 +522,21 @@ func readHistory(path string, epoch int) ([]EpochStats, error) {
 	return out, nil
 }
 
+// linkAtomic makes to a hard link of from, replacing any file there in one
+// step (a link under a temporary name, then renamed).
+func linkAtomic(from, to string) error {
+	tmp := to + ".link-tmp"
+	os.Remove(tmp)
+	if err := os.Link(from, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, to); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
 // copyLatestCheckpoint replaces the checkpoint in dst with the latest of src.
 func copyLatestCheckpoint(src, dst string) error {
 	entries, err := os.ReadDir(src)
@@ -543,11 +558,18 @@ func copyLatestCheckpoint(src, dst string) error {
 	}
 	old, _ := os.ReadDir(dst)
 	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix} {
-		b, err := os.ReadFile(filepath.Join(src, latest+suffix))
+		from, to := filepath.Join(src, latest+suffix), filepath.Join(dst, latest+suffix)
+		// The weights (tens of MB) are hard-linked when the file system
+		// allows: GoMLX never rewrites a checkpoint file, it writes new ones
+		// and removes old ones, so the link keeps the bytes best/ needs.
+		if suffix == checkpoints.BinDataSuffix && linkAtomic(from, to) == nil {
+			continue
+		}
+		b, err := os.ReadFile(from)
 		if err != nil {
 			return err
 		}
-		if err := config.WriteFileAtomic(filepath.Join(dst, latest+suffix), b); err != nil {
+		if err := config.WriteFileAtomic(to, b); err != nil {
 			return err
 		}
 	}
