@@ -32,6 +32,7 @@ type shardedState struct {
 	mesh                 *device.Mesh
 	object, probe        [2]*distributed.Tensor
 	measured, posX, posY *distributed.Tensor
+	cost                 *distributed.Tensor // the running cost sum, replicated
 }
 
 // newShardedState replicates r's state over the mesh and sets up r.exec for
@@ -66,33 +67,49 @@ func newShardedState(r *Reconstruction, mesh *device.Mesh) (*shardedState, error
 
 // stepInputSpecs lists the sharding of stepGraph's inputs in order: object
 // re/im, probe re/im, measured, posX, posY replicated; the batch's indices and
-// mask split; the probe switch replicated.
+// mask split; the probe switch and the running cost replicated.
 func stepInputSpecs(replicated, batch *distributed.ShardingSpec) []*distributed.ShardingSpec {
 	return []*distributed.ShardingSpec{replicated, replicated, replicated, replicated,
-		replicated, replicated, replicated, batch, batch, replicated}
+		replicated, replicated, replicated, batch, batch, replicated, replicated}
 }
 
-// step runs one batch on the mesh and keeps the new object and probe there.
-func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, probeOn float32) (float64, error) {
+// resetCost starts the running cost sum at 0 on every device.
+func (s *shardedState) resetCost() error {
+	if s.cost != nil {
+		_ = s.cost.FinalizeAll()
+	}
+	var err error
+	s.cost, err = s.mesh.Replicate(tensors.FromScalar(float32(0)))
+	return err
+}
+
+// readCost is the running cost sum (device 0's: every device holds it).
+func (s *shardedState) readCost() (float64, error) {
+	return float64(tensors.ToScalar[float32](s.cost.Shards()[0])), nil
+}
+
+// step runs one batch on the mesh and keeps the new object, probe and cost
+// sum there.
+func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, probeOn float32) error {
 	idx, err := s.mesh.ShardBatch(indices)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	msk, err := s.mesh.ShardBatch(mask)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	on, err := s.mesh.Replicate(tensors.FromScalar(probeOn))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	out, err := exec.DistributedExec(s.object[0], s.object[1], s.probe[0], s.probe[1],
-		s.measured, s.posX, s.posY, idx, msk, on)
+		s.measured, s.posX, s.posY, idx, msk, on, s.cost)
 	for _, t := range []*distributed.Tensor{idx, msk, on} {
 		_ = t.FinalizeAll()
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for i, old := range []*distributed.Tensor{s.object[0], s.object[1], s.probe[0], s.probe[1]} {
 		_ = old.FinalizeAll()
@@ -102,9 +119,9 @@ func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, probeOn f
 			s.probe[i-2] = out[i]
 		}
 	}
-	cost := float64(tensors.ToScalar[float32](out[4].Shards()[0]))
-	_ = out[4].FinalizeAll()
-	return cost, nil
+	_ = s.cost.FinalizeAll()
+	s.cost = out[4]
+	return nil
 }
 
 // syncTo points r's object and probe at device 0's copies (every device holds

@@ -51,11 +51,11 @@ func TestShardedStateSetUp(t *testing.T) {
 			}
 		}
 	}
-	// stepGraph reads 10 inputs: their shardings, with the batch's indices
+	// stepGraph reads 11 inputs: their shardings, with the batch's indices
 	// and mask (inputs 7 and 8) the only split ones.
 	specs := stepInputSpecs(s.mesh.ReplicatedSpec(), s.mesh.BatchSpec())
-	if len(specs) != 10 {
-		t.Fatalf("%d input shardings, stepGraph takes 10", len(specs))
+	if len(specs) != 11 {
+		t.Fatalf("%d input shardings, stepGraph takes 11", len(specs))
 	}
 	for i, spec := range specs {
 		if spec.IsReplicated() != (i != 7 && i != 8) {

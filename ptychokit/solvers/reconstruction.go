@@ -55,6 +55,7 @@ type Reconstruction struct {
 	algo    solver
 	backend backends.Backend
 	exec    *Exec
+	cost    *tensors.Tensor // the running cost sum of the iteration (one device)
 
 	n, count int
 	h, w     int // internal frame
@@ -286,10 +287,11 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 // stepGraph is the graph of one mini-batch update. Inputs: object re/im
 // [H, W], probe re/im [N, N], all measured amplitudes [n, N, N], all
 // positions x, y [n], the batch's indices [B] int32 and mask [B], and the
-// probe switch (scalar). Outputs: new object re/im, probe re/im, batch cost.
+// probe switch (scalar) and the cost so far (scalar). Outputs: new object
+// re/im, probe re/im, the cost so far plus the batch's.
 func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 	objRe, objIm, prbRe, prbIm := in[0], in[1], in[2], in[3]
-	measuredAll, posX, posY, indices, mask, probeOn := in[4], in[5], in[6], in[7], in[8], in[9]
+	measuredAll, posX, posY, indices, mask, probeOn, costSoFar := in[4], in[5], in[6], in[7], in[8], in[9], in[10]
 	n := r.n
 	mustSquare(prbRe, n)
 	batchSize := indices.Shape().Dimensions[0]
@@ -308,7 +310,7 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 	b.exitWave = b.probe.repeat(batchSize).mul(b.patches)
 	b.farField = fromField(physics.FarField(b.exitWave.field()))
 	u := r.algo(b)
-	return []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, u.cost}
+	return []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
 }
 
 // Iterate runs n more iterations (passes over every position), calling the
@@ -341,7 +343,12 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 		probeOn = 1
 	}
 	order := r.rng.Perm(r.count)
-	cost := 0.0
+	// The cost is summed on the device, batch after batch, and read once at
+	// the end: a read after every batch is a device round trip that the next
+	// batch would wait for.
+	if err := r.resetCost(); err != nil {
+		return IterationRecord{}, err
+	}
 	for b := range r.batches {
 		indices := make([]int32, r.batchSize)
 		mask := make([]float32, r.batchSize)
@@ -353,36 +360,58 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 				indices[i] = int32(order[i%r.count]) // padding: a real position, masked out
 			}
 		}
-		batchCost, err := r.step(indices, mask, probeOn)
-		if err != nil {
+		if err := r.step(indices, mask, probeOn); err != nil {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
 		}
-		if math.IsNaN(batchCost) || math.IsInf(batchCost, 0) {
-			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: cost is %g (diverged; try a smaller step or batch)", r.opts.Algorithm, iteration+1, batchCost)
-		}
-		cost += batchCost
+	}
+	cost, err := r.readCost()
+	if err != nil {
+		return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
+	}
+	if math.IsNaN(cost) || math.IsInf(cost, 0) {
+		return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: cost is %g (diverged; try a smaller step or batch)", r.opts.Algorithm, iteration+1, cost)
 	}
 	rec := IterationRecord{Iteration: iteration + 1, Cost: cost / r.energy, Seconds: time.Since(start).Seconds()}
 	r.history = append(r.history, rec)
 	return rec, nil
 }
 
-// step runs the update of one batch and returns its cost.
-func (r *Reconstruction) step(indices []int32, mask []float32, probeOn float32) (float64, error) {
+// step runs the update of one batch, adding its cost to the running sum.
+func (r *Reconstruction) step(indices []int32, mask []float32, probeOn float32) error {
 	idx := tensors.FromFlatDataAndDimensions(indices, r.batchSize)
 	msk := tensors.FromFlatDataAndDimensions(mask, r.batchSize)
 	if r.sharded != nil {
 		return r.sharded.step(r.exec, idx, msk, probeOn)
 	}
 	out, err := r.exec.Exec(r.object[0], r.object[1], r.probe[0], r.probe[1],
-		r.measured, r.posX, r.posY, idx, msk, probeOn)
+		r.measured, r.posX, r.posY, idx, msk, probeOn, r.cost)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	r.replaceState(out[:4])
-	cost := float64(tensors.ToScalar[float32](out[4]))
-	out[4].MustFinalizeAll()
-	return cost, nil
+	r.cost.MustFinalizeAll()
+	r.cost = out[4]
+	return nil
+}
+
+// resetCost starts the running cost sum of an iteration at 0.
+func (r *Reconstruction) resetCost() error {
+	if r.sharded != nil {
+		return r.sharded.resetCost()
+	}
+	if r.cost != nil {
+		r.cost.MustFinalizeAll()
+	}
+	r.cost = tensors.FromScalar(float32(0))
+	return nil
+}
+
+// readCost is the running cost sum.
+func (r *Reconstruction) readCost() (float64, error) {
+	if r.sharded != nil {
+		return r.sharded.readCost()
+	}
+	return float64(tensors.ToScalar[float32](r.cost)), nil
 }
 
 func (r *Reconstruction) replaceState(out []*tensors.Tensor) {
