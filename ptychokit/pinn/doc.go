@@ -23,7 +23,13 @@
 // (epoch, train_loss, val_loss, lr, seconds), checkpoints/ (GoMLX
 // checkpoints, the latest keep_checkpoints, each with the configuration JSON
 // inside as the context parameter ParamConfig) and best/ (a copy of the
-// checkpoint with the lowest validation loss).
+// checkpoint with the lowest validation loss, its weights hard-linked).
+//
+// Training on a device: the groups' arrays stay there for the whole run when
+// they fit (resident.go; TrainOptions.ResidentBytes), each step sending only
+// its batch's indices, and the steps of an epoch run one after another with
+// nothing read back between them (steps.go). Several devices split every
+// batch (distributed.go, docs/multi-gpu.md).
 //
 // Public entry points (Train, TrainOn, Load, Model's methods) return errors;
 // GoMLX panics inside them are turned into errors. Graph-building functions
