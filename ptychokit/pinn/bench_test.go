@@ -12,6 +12,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
@@ -114,7 +115,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 		order[i] = i
 	}
 	ds := &residentBatches{batches: &batches{name: "bench", g: g, order: order, batchSize: batch}, backend: backend, r: res}
-	step := func(read bool) {
+	next := func() (in, lab []*tensors.Tensor) { // the next batch, round and round
 		_, in, lab, err := ds.Yield()
 		if errors.Is(err, io.EOF) {
 			ds.Reset()
@@ -123,6 +124,10 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		return in, lab
+	}
+	step := func(read bool) {
+		in, lab := next()
 		m, err := trainer.TrainStep(nil, in, lab)
 		if err != nil {
 			b.Fatal(err)
@@ -175,14 +180,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 				b.Fatal(err)
 			}
 			call := func() {
-				_, in, lab, err := ds.Yield()
-				if errors.Is(err, io.EOF) {
-					ds.Reset()
-					_, in, lab, err = ds.Yield()
-				}
-				if err != nil {
-					b.Fatal(err)
-				}
+				in, lab := next()
 				out, err := exec.Exec(in[0], in[1], in[2], lab[0])
 				if err != nil {
 					b.Fatal(err)

@@ -129,7 +129,8 @@ func epochOrder(idx []int, seed int64, epoch int) []int {
 	return order
 }
 
-// batches is a train.Dataset over some groups in a fixed order. Every batch
+// batches is a pass over some groups in a fixed order, cut into batches
+// (next); feed turns it into the dataset a pass trains on. Every batch
 // has the same size (size): a short last batch is padded by repeating its
 // last group, and the last label is the groups' weights [B] — 1 for a group
 // of the data, 0 for padding — so the loss is the mean over the real groups
@@ -189,23 +190,6 @@ func (b *batches) next() (idx []int, weights []float32, err error) {
 	return idx, weights, nil
 }
 
-// Yield is the next batch as host tensors (the trainer's inputs and labels).
-// Training uploads its batches through a stager instead (see feed).
-func (b *batches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
-	idx, weights, err := b.next()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	counts, offsets := b.g.gather(idx)
-	inputs = []*tensors.Tensor{counts, offsets}
-	if b.truth {
-		re, im := b.g.gatherTruth(idx)
-		labels = []*tensors.Tensor{re, im}
-	}
-	labels = append(labels, tensors.FromFlatDataAndDimensions(weights, len(weights)))
-	return nil, inputs, labels, nil
-}
-
 // gather copies the groups idx into tensors [B, N, N, C] and [B, C, 2].
 func (g *Groups) gather(idx []int) (counts, offsets *tensors.Tensor) {
 	n, c := g.N, g.C
@@ -224,18 +208,6 @@ func (g *Groups) gatherInto(idx []int, cs, os []float32) {
 		copy(cs[b*per:(b+1)*per], g.Counts[gi*per:(gi+1)*per])
 		copy(os[b*po:(b+1)*po], g.Offsets[gi*po:(gi+1)*po])
 	}
-}
-
-// gatherTruth copies the true patches of the groups idx into tensors
-// [B, N, N, C].
-func (g *Groups) gatherTruth(idx []int) (re, im *tensors.Tensor) {
-	n, c := g.N, g.C
-	re = tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), n, n, c))
-	im = tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), n, n, c))
-	tensors.MustMutableFlatData(re, func(rs []float32) {
-		tensors.MustMutableFlatData(im, func(is []float32) { g.gatherTruthInto(idx, rs, is) })
-	})
-	return re, im
 }
 
 // gatherTruthInto copies the true patches of the groups idx into rs and is.

@@ -1,13 +1,13 @@
 package pinn
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/distributed"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/train"
 
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
@@ -40,25 +40,30 @@ func trainMesh(backend backends.Backend, devices, batchSize int) (*device.Mesh, 
 	return mesh, nil
 }
 
-// shardBatches returns b split over mesh's devices, or b itself without a
-// mesh. Every batch has the same size, a multiple of the devices (batches pads
-// a short one with groups of weight 0), so nothing is dropped.
-func shardBatches(mesh *device.Mesh, b *batches) train.Dataset {
+// shardBatches returns b split over mesh's devices, or nil without a mesh.
+// Every batch has the same size, a multiple of the devices (batches pads a
+// short one with groups of weight 0), so nothing is dropped.
+func shardBatches(mesh *device.Mesh, b *batches) *shardedBatches {
 	if mesh == nil {
-		return b
+		return nil
 	}
 	b.devices = mesh.Devices()
 	return &shardedBatches{batches: b, mesh: mesh}
 }
 
-// shardedBatches yields the batches of a batches dataset as distributed
-// tensors split along the batch axis (train.DistributedDataset).
+// shardedBatches is a batches pass split along the batch axis over a mesh:
+// the strategy and devices of the distributed datasets that feed makes of it
+// (residentSharded, aheadSharded).
 type shardedBatches struct {
 	*batches
 	mesh *device.Mesh
 }
 
-var _ train.DistributedDataset = (*shardedBatches)(nil)
+// Yield is there for train.Dataset: GoMLX reads a distributed dataset
+// through its DistributedYield, never this.
+func (s *shardedBatches) Yield() (any, []*tensors.Tensor, []*tensors.Tensor, error) {
+	return nil, nil, nil, errors.New("ptychokit: a sharded pass is read with DistributedYield")
+}
 
 // Strategy is XLA's automatic sharding.
 func (s *shardedBatches) Strategy() distributed.Strategy { return distributed.AutoSharding }
@@ -70,36 +75,6 @@ func (s *shardedBatches) DeviceAssignment() []backends.DeviceNum {
 		out[i] = backends.DeviceNum(i)
 	}
 	return out
-}
-
-// DistributedYield is Yield with every input and label split over the mesh.
-func (s *shardedBatches) DistributedYield() (spec any, inputs, labels []*distributed.Tensor, err error) {
-	spec, in, lab, err := s.Yield()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if inputs, err = shardAll(s.mesh, in); err != nil {
-		return nil, nil, nil, err
-	}
-	if labels, err = shardAll(s.mesh, lab); err != nil {
-		return nil, nil, nil, err
-	}
-	return spec, inputs, labels, nil
-}
-
-// shardAll splits host tensors over the mesh along their batch axis and frees
-// the originals.
-func shardAll(mesh *device.Mesh, ts []*tensors.Tensor) ([]*distributed.Tensor, error) {
-	out := make([]*distributed.Tensor, len(ts))
-	for i, t := range ts {
-		d, err := mesh.ShardBatch(t)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = d
-		t.MustFinalizeAll()
-	}
-	return out, nil
 }
 
 // UseDevices makes Predict and Reconstruct split every batch over n devices

@@ -25,9 +25,9 @@ import (
 // (devicetest.Emulated). XLA's partitioning of the graphs needs several GPUs
 // (docs/multi-gpu.md).
 
-// TestShardedBatchesSplitThePlainBatches: the distributed dataset yields, for
-// each step, the plain dataset's batch split into consecutive per-device
-// shards, for inputs and labels.
+// TestShardedBatchesSplitThePlainBatches: streamed over two (emulated)
+// devices, each step's batch arrives split into consecutive per-device
+// shards of the plain batch, inputs and labels, each shard on its device.
 func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 	ds := synthDataset(64, 4, 6, 1, 3)
 	cfg := tinyConfig(t.TempDir(), 2)
@@ -37,25 +37,27 @@ func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	order := []int{10, 3, 7, 0, 5, 1, 9, 2, 8, 4, 6}
-	mesh, err := device.NewMesh(2)
+	two := devicetest.Emulated(device.CPU(), 2)
+	mesh, err := device.OpenMesh(two, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sharded := shardBatches(mesh, &batches{name: "train", g: groups, order: slices.Clone(order), batchSize: 4})
-	dd, ok := sharded.(train.DistributedDataset)
+	fd := feed(two, mesh, &batches{name: "train", g: groups, order: slices.Clone(order), batchSize: 4}, nil)
+	defer fd.Reset()
+	dd, ok := fd.(train.DistributedDataset)
 	if !ok {
-		t.Fatalf("shardBatches gave %T, not a distributed dataset", sharded)
+		t.Fatalf("feed on a mesh gave %T, not a distributed dataset", fd)
 	}
 	if dd.Strategy() != distributed.AutoSharding || !slices.Equal(dd.DeviceAssignment(), []backends.DeviceNum{0, 1}) {
 		t.Fatalf("strategy %v, assignment %v", dd.Strategy(), dd.DeviceAssignment())
 	}
-	if steps := sharded.(*shardedBatches).steps(); steps != 3 {
+	if steps := fd.(*aheadSharded).steps(); steps != 3 {
 		t.Fatalf("%d steps, want 3 (batches of 4, 4, 3 padded to 4)", steps)
 	}
-	plain := &batches{name: "train", g: groups, order: order, batchSize: 4}
+	plain := &batches{name: "train", g: groups, order: order, batchSize: 4, devices: 2}
 	for step := 0; ; step++ {
 		_, in, lab, err := dd.DistributedYield()
-		_, wantIn, wantLab, wantErr := plain.Yield()
+		wantIn, wantLab, wantErr := plainBatch(plain)
 		if errors.Is(wantErr, io.EOF) {
 			if !errors.Is(err, io.EOF) {
 				t.Fatalf("step %d: plain batches ended, sharded gave %v", step, err)
@@ -69,6 +71,11 @@ func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 			want := append(wantIn, wantLab...)[i]
 			if len(d.Shards()) != 2 || d.Shards()[0].Shape().Dimensions[0]*2 != want.Shape().Dimensions[0] {
 				t.Fatalf("step %d tensor %d: shards %v of %s", step, i, d.ShardShape(), want.Shape())
+			}
+			for dev, shard := range d.Shards() {
+				if got, err := shard.Device(); err != nil || int(got) != dev {
+					t.Fatalf("step %d tensor %d: shard %d on device %d (%v)", step, i, dev, got, err)
+				}
 			}
 			merged, err := d.Merge()
 			if err != nil {

@@ -114,3 +114,23 @@ func execN[F graph.ExecGraphFn](backend backends.Backend, fn F, args ...any) ([]
 }
 
 func tensorsOf(ts ...*tensors.Tensor) []*tensors.Tensor { return ts }
+
+// plainBatch is the next batch of b gathered straight into host tensors, the
+// reference the datasets of feed are checked against: inputs (counts,
+// offsets), labels ([true re, true im,] weights); io.EOF at the end.
+func plainBatch(b *batches) (in, lab []*tensors.Tensor, err error) {
+	idx, weights, err := b.next()
+	if err != nil {
+		return nil, nil, err
+	}
+	counts, offsets := b.g.gather(idx)
+	in = []*tensors.Tensor{counts, offsets}
+	if b.truth {
+		n, c := b.g.N, b.g.C
+		re, im := make([]float32, len(idx)*n*n*c), make([]float32, len(idx)*n*n*c)
+		b.g.gatherTruthInto(idx, re, im)
+		lab = []*tensors.Tensor{tensors.FromFlatDataAndDimensions(re, len(idx), n, n, c),
+			tensors.FromFlatDataAndDimensions(im, len(idx), n, n, c)}
+	}
+	return in, append(lab, tensors.FromFlatDataAndDimensions(weights, len(weights))), nil
+}

@@ -38,7 +38,7 @@ func TestBatchesPadWithZeroWeights(t *testing.T) {
 		var got [][]float32
 		pos := 0
 		for {
-			_, in, lab, err := b.Yield()
+			in, lab, err := plainBatch(b)
 			if errors.Is(err, io.EOF) {
 				break
 			}

@@ -110,8 +110,8 @@ func (a *ahead[T]) reset() {
 // uploaded to the backend's device or, with a mesh, split over its devices
 // (shardBatches), each shard uploaded to its device.
 func feed(backend backends.Backend, mesh *device.Mesh, b *batches, r *resident) fed {
-	ds := shardBatches(mesh, b)
-	s, sharded := ds.(*shardedBatches)
+	s := shardBatches(mesh, b)
+	sharded := s != nil
 	switch {
 	case r != nil && sharded:
 		return &residentSharded{shardedBatches: s, backend: backend, r: r}
