@@ -28,13 +28,13 @@ import (
 // ahead runs produce one item ahead of the consumer, from the first next()
 // after a reset until produce reports an error (io.EOF ends a pass).
 type ahead[T any] struct {
-	produce func() (T, error)
-	discard func(T)
-	out     chan aheadItem[T]
-	stop    chan struct{}
-	done    chan struct{} // closed when the producer has returned
-	ended   error         // the error that ended the pass (io.EOF), repeated until a reset
-	waited  time.Duration // how long next() has waited for the producer
+	produce   func() (T, error)
+	discard   func(T)
+	out       chan aheadItem[T]
+	stop      chan struct{}
+	done      chan struct{} // closed when the producer has returned
+	ended     error         // the error that ended the pass (io.EOF), repeated until a reset
+	waitClock               // how long next() has waited for the producer
 }
 
 type aheadItem[T any] struct {
@@ -53,7 +53,7 @@ func (a *ahead[T]) next() (T, error) {
 	}
 	start := time.Now()
 	it := <-a.out
-	a.waited += time.Since(start)
+	a.clock(start)
 	a.ended = it.err
 	return it.v, it.err
 }
@@ -129,9 +129,14 @@ type fed interface {
 	inputWait() time.Duration
 }
 
+// waitClock adds up the time a pass spends getting its batches.
+type waitClock struct{ waited time.Duration }
+
+func (c *waitClock) clock(start time.Time)    { c.waited += time.Since(start) }
+func (c *waitClock) inputWait() time.Duration { return c.waited }
+
 // deviceBatch is a batch whose tensors are on the device.
 type deviceBatch struct {
-	spec       any
 	in, labels []*tensors.Tensor
 }
 
@@ -150,18 +155,18 @@ func newAheadBatches(backend backends.Backend, b *batches) *aheadBatches {
 				return deviceBatch{}, err
 			}
 			in, lab, err := st.stage(idx, weights)
-			return deviceBatch{nil, in, lab}, err
+			return deviceBatch{in, lab}, err
 		},
 		discard: func(h deviceBatch) { finalizeAll(h.in, h.labels) },
 	}}
 }
 
 // inputWait is how long the consumer has waited for batches.
-func (d *aheadBatches) inputWait() time.Duration { return d.a.waited }
+func (d *aheadBatches) inputWait() time.Duration { return d.a.inputWait() }
 
 func (d *aheadBatches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
 	h, err := d.a.next()
-	return h.spec, h.in, h.labels, err
+	return nil, h.in, h.labels, err
 }
 
 func (d *aheadBatches) Reset() {
@@ -170,7 +175,6 @@ func (d *aheadBatches) Reset() {
 }
 
 type shardedBatch struct {
-	spec       any
 	in, labels []*distributed.Tensor
 }
 
@@ -244,11 +248,11 @@ func joinShards(spec *distributed.ShardingSpec, shards [][]*tensors.Tensor) ([]*
 	return out, nil
 }
 
-func (d *aheadSharded) inputWait() time.Duration { return d.a.waited }
+func (d *aheadSharded) inputWait() time.Duration { return d.a.inputWait() }
 
 func (d *aheadSharded) DistributedYield() (spec any, inputs, labels []*distributed.Tensor, err error) {
 	b, err := d.a.next()
-	return b.spec, b.in, b.labels, err
+	return nil, b.in, b.labels, err
 }
 
 func (d *aheadSharded) Reset() {

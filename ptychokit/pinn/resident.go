@@ -120,11 +120,10 @@ type residentBatches struct {
 	backend backends.Backend
 	r       *resident
 	owned   []*tensors.Tensor
-	waited  time.Duration
+	waitClock
 }
 
 func (d *residentBatches) IsOwnershipTransferred() bool { return false }
-func (d *residentBatches) inputWait() time.Duration     { return d.waited }
 
 func (d *residentBatches) Yield() (spec any, inputs, labels []*tensors.Tensor, err error) {
 	defer d.clock(time.Now())
@@ -141,8 +140,6 @@ func (d *residentBatches) Yield() (spec any, inputs, labels []*tensors.Tensor, e
 	d.owned = []*tensors.Tensor{it, wt}
 	return nil, append(slices.Clone(d.r.in), it), append(slices.Clone(d.r.truth), wt), nil
 }
-
-func (d *residentBatches) clock(start time.Time) { d.waited += time.Since(start) }
 
 func (d *residentBatches) Reset() {
 	finalizeAll(d.owned)
@@ -174,14 +171,12 @@ type residentSharded struct {
 	backend backends.Backend
 	r       *resident
 	owned   []*distributed.Tensor
-	waited  time.Duration
+	waitClock
 }
 
 var _ train.DistributedDataset = (*residentSharded)(nil)
 
 func (d *residentSharded) IsOwnershipTransferred() bool { return false }
-func (d *residentSharded) inputWait() time.Duration     { return d.waited }
-func (d *residentSharded) clock(start time.Time)        { d.waited += time.Since(start) }
 
 func (d *residentSharded) release() {
 	for _, t := range d.owned {
