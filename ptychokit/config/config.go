@@ -63,6 +63,36 @@ type Model struct {
 	ProbeTrainable bool `json:"probe_trainable"`
 	// IntensityScaleTrainable makes log_scale trainable.
 	IntensityScaleTrainable bool `json:"intensity_scale_trainable"`
+	// Init is how the network's kernels start: InitGlorot (PtychoPINN's,
+	// Keras's default) or InitHeZeroOut (see the constants).
+	Init string `json:"init"`
+	// InputTransform is applied to the network's input amplitudes:
+	// "none" (PtychoPINN's), "sqrt" or "log1p" (compress the dynamic range
+	// of a diffraction pattern, whose centre outweighs the speckle by
+	// orders of magnitude).
+	InputTransform string `json:"input_transform"`
+}
+
+// Kernel initialisations (Model.Init).
+const (
+	// InitGlorot starts every kernel Glorot-uniform, biases 0.
+	InitGlorot = "glorot"
+	// InitHeZeroOut starts the hidden kernels He-normal (variance kept
+	// through ReLU layers) and the output convolutions at zero, so the
+	// untrained model predicts a flat patch while its features carry the
+	// input.
+	InitHeZeroOut = "he_zero_out"
+)
+
+// legacyModelDefaults fills the fields that configurations written before
+// they existed lack, with the behaviour those versions had.
+func (m *Model) legacyModelDefaults() {
+	if m.Init == "" {
+		m.Init = InitGlorot
+	}
+	if m.InputTransform == "" {
+		m.InputTransform = "none"
+	}
 }
 
 // Training configures the loss, the optimiser and the loop.
@@ -139,6 +169,8 @@ func Defaults() Run {
 			ProbeMask:               false,
 			ProbeTrainable:          false,
 			IntensityScaleTrainable: true,
+			Init:                    InitGlorot,
+			InputTransform:          "none",
 		},
 		Training: Training{
 			NPhotons:           1e9,
@@ -208,6 +240,14 @@ func (r Run) Validate() error {
 	case "sigmoid", "relu", "swish":
 	default:
 		bad("amp_activation", m.AmpActivation, `want "sigmoid", "relu" or "swish"`)
+	}
+	if m.Init != InitGlorot && m.Init != InitHeZeroOut {
+		bad("init", m.Init, fmt.Sprintf("want %q or %q", InitGlorot, InitHeZeroOut))
+	}
+	switch m.InputTransform {
+	case "none", "sqrt", "log1p", "standardize":
+	default:
+		bad("input_transform", m.InputTransform, `want "none", "sqrt", "log1p" or "standardize"`)
 	}
 	if !m.PadObject {
 		bad("pad_object", m.PadObject, "only true is implemented (the decoder predicts the central N/2×N/2)")
@@ -299,6 +339,7 @@ func Unmarshal(b []byte) (Run, error) {
 	if err := dec.Decode(&r); err != nil {
 		return Run{}, fmt.Errorf("bad configuration: %w", err)
 	}
+	r.Model.legacyModelDefaults()
 	if err := r.Validate(); err != nil {
 		return Run{}, fmt.Errorf("invalid configuration: %w", err)
 	}

@@ -88,10 +88,20 @@ func Forward(ctx *context.Context, m config.Model, nphotons float64, counts, off
 	}
 	g := counts.Graph()
 	dtype := counts.DType()
-	ctx = ctx.Checked(false).WithInitializer(initializers.GlorotUniformFn(ctx))
+	ctx = ctx.Checked(false)
+	if m.Init == config.InitHeZeroOut {
+		ctx = ctx.WithInitializer(initializers.HeFn(ctx))
+	} else {
+		ctx = ctx.WithInitializer(initializers.GlorotUniformFn(ctx))
+	}
 
 	logScale := logScaleVar(ctx, m, nphotons).ValueGraph(g)
 	x := Div(counts, Exp(logScale))
+	if m.InputTransform == "standardize" {
+		x = standardize(ctx, x)
+	} else {
+		x = inputTransform(m.InputTransform, x)
+	}
 
 	features := encoder(ctx.In(ScopeEncoder), m, x)
 	amp := decoder(ctx.In(ScopeAmplitude), m, features, ampActivation(m.AmpActivation))
@@ -226,16 +236,33 @@ func decoder(ctx *context.Context, m config.Model, x *Node, activation func(*Nod
 	if got := x.Shape().Dimensions[1]; got != n/2 {
 		panic(fmt.Sprintf("ptychokit: pinn decoder ends at %d×%d, want N/2 = %d", got, got, n/2))
 	}
-	centre := activation(nn.Conv2D(ctx.In("out"), x, c, 3, 1))
+	outCtx := ctx
+	if m.Init == config.InitHeZeroOut {
+		outCtx = ctx.WithInitializer(initializers.Zero)
+	}
+	centre := activation(nn.Conv2D(outCtx.In("out"), x, c, 3, 1))
 	head := nn.ZeroPad2D(centre, n/4, n/4, n/4, n/4)
 	if !m.ProbeBig {
 		return head
 	}
-	border := activation(nn.Conv2D(ctx.In(ScopeBorder), nn.Upsample2(x), c, 3, 1))
+	border := activation(nn.Conv2D(outCtx.In(ScopeBorder), nn.Upsample2(x), c, 3, 1))
 	g := x.Graph()
 	ring := OneMinus(centreSupport(g, x.DType(), n))
 	ring = Reshape(ring, 1, n, n, 1)
 	return Add(head, Mul(border, ring))
+}
+
+// inputTransform compresses the input amplitudes x ≥ 0 as config.Model's
+// InputTransform says.
+func inputTransform(name string, x *Node) *Node {
+	switch name {
+	case "sqrt":
+		return Sqrt(AddScalar(x, 1e-6))
+	case "log1p":
+		return Log1P(x)
+	default:
+		return x
+	}
 }
 
 func shapesOf(n int) shapes.Shape { return shapes.Make(dtypes.Float32, n, n) }

@@ -57,6 +57,10 @@ func (p *progressLine) end(st EpochStats, best bool) {
 	if !math.IsNaN(st.ValLoss) {
 		val = fmt.Sprintf("%.6g", st.ValLoss)
 	}
-	fmt.Fprintf(p.w, "\repoch %d/%d train_loss %.6g val_loss %s lr %.3g %.1fs%s%s\n", st.Epoch, p.nEpochs,
-		st.TrainLoss, val, st.LR, st.Seconds, mark, strings.Repeat(" ", 20))
+	flat := ""
+	if !math.IsNaN(st.AmpContrast) {
+		flat = fmt.Sprintf(" contrast %.3f phase %.3f", st.AmpContrast, st.PhaseSpread)
+	}
+	fmt.Fprintf(p.w, "\repoch %d/%d train_loss %.6g val_loss %s lr %.3g%s %.1fs%s%s\n", st.Epoch, p.nEpochs,
+		st.TrainLoss, val, st.LR, flat, st.Seconds, mark, strings.Repeat(" ", 20))
 }

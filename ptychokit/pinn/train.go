@@ -49,6 +49,12 @@ type EpochStats struct {
 	ValLoss   float64 // mean loss on the validation groups (NaN without any)
 	LR        float64 // learning rate used in the epoch
 	Seconds   float64 // wall time of the epoch, validation included
+	// AmpContrast and PhaseSpread measure how far the validation
+	// predictions are from a flat object (diagnostics.go); NaN without
+	// validation groups.
+	AmpContrast, PhaseSpread float64
+	// LogScale is the learned log intensity scale after the epoch.
+	LogScale float64
 }
 
 // TrainOptions are the knobs of a call to Train that are not part of the
@@ -184,6 +190,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
 		return nil, fmt.Errorf("%s: probeGuess: %w", ds.Path, err)
 	}
+	if cfg.Model.InputTransform == "standardize" {
+		if err := InitInputStats(ctx, cfg.Model, cfg.Training.NPhotons, groups); err != nil {
+			return nil, fmt.Errorf("%s: %w", ds.Path, err)
+		}
+	}
 	state := newLoopState(ctx, cfg.Training.LearningRate)
 	history, err := readHistory(filepath.Join(out, HistoryFile), state.epoch())
 	if err != nil {
@@ -207,7 +218,10 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 
 	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad)
-	valLossIndex := slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == valLossName })
+	evalIndex := func(name string) int {
+		return slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == name })
+	}
+	valLossIndex, contrastIndex, spreadIndex := evalIndex(valLossName), evalIndex(ampContrastName), evalIndex(phaseSpreadName)
 	progress := newProgressLine(opts.Progress)
 	stepper, err := newStepper(trainer, progress, opts.OnStep)
 	if err != nil {
@@ -246,7 +260,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		if timed {
 			stepSeconds = append(stepSeconds, stepSecs)
 		}
-		stats := EpochStats{Epoch: epoch, TrainLoss: trainLoss, ValLoss: math.NaN(), LR: lr}
+		stats := EpochStats{Epoch: epoch, TrainLoss: trainLoss, ValLoss: math.NaN(), LR: lr,
+			AmpContrast: math.NaN(), PhaseSpread: math.NaN(), LogScale: logScaleValue(ctx)}
 		if len(valIdx) > 0 {
 			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
 			metrics, err := trainer.Eval(valDS)
@@ -256,6 +271,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 				return res, fmt.Errorf("epoch %d: validation: %w", epoch, err)
 			}
 			stats.ValLoss = shapes.ConvertTo[float64](metrics[valLossIndex].Value())
+			stats.AmpContrast = shapes.ConvertTo[float64](metrics[contrastIndex].Value())
+			stats.PhaseSpread = shapes.ConvertTo[float64](metrics[spreadIndex].Value())
 		}
 		stats.Seconds = time.Since(start).Seconds()
 		improved := state.update(epoch, stats, cfg.Training)
@@ -327,36 +344,14 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 	lossFn := func(labels, predictions []*Node) *Node {
 		return WeightedMean(groupLosses(labels, predictions))
 	}
-	valLoss := &weightedMeanMetric{MeanMetric: metrics.NewMeanMetric("Validation Loss", valLossName, metrics.LossMetricType, nil, nil),
-		groupLosses: groupLosses}
+	valLoss := newGroupMetric("Validation Loss", valLossName, metrics.LossMetricType, groupLosses)
 	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(),
-		[]metrics.Interface{epochLossMetric()}, []metrics.Interface{valLoss})
+		[]metrics.Interface{epochLossMetric()}, append([]metrics.Interface{valLoss}, flatnessMetrics()...))
 }
 
 // valLossName names the validation loss among the trainer's evaluation
 // results (GoMLX's own mean losses, also there, count a padded batch as full).
 const valLossName = "val_loss"
-
-// weightedMeanMetric is the mean loss over every group of the data seen since
-// the last reset: padding (weight 0) counts for nothing.
-type weightedMeanMetric struct {
-	*metrics.MeanMetric
-	groupLosses func(labels, predictions []*Node) (losses, weights *Node)
-}
-
-func (m *weightedMeanMetric) UpdateGraph(ctx *context.Context, labels, predictions []*Node) *Node {
-	losses, weights := m.groupLosses(labels, predictions)
-	ctx = ctx.Checked(false).In(metrics.Scope).In(m.ScopeName())
-	zero := shapes.CastAsDType(0, losses.DType())
-	totalVar := ctx.VariableWithValue("total", zero).SetTrainable(false)
-	weightVar := ctx.VariableWithValue("weight", zero).SetTrainable(false)
-	g := losses.Graph()
-	total := Add(totalVar.ValueGraph(g), ReduceAllSum(Mul(losses, weights)))
-	weight := Add(weightVar.ValueGraph(g), ReduceAllSum(weights))
-	totalVar.SetValueGraph(total)
-	weightVar.SetValueGraph(weight)
-	return Div(total, weight)
-}
 
 func describeModel(m config.Model) string {
 	enc, _ := m.Filters()
@@ -460,15 +455,18 @@ func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improve
 	return false
 }
 
-// writeHistory rewrites history.csv (epoch, train_loss, val_loss, lr,
-// seconds) atomically.
+// historyColumns are the columns of history.csv; files written before the
+// flatness diagnostics have only the first five.
+var historyColumns = []string{"epoch", "train_loss", "val_loss", "lr", "seconds", "amp_contrast", "phase_spread", "log_scale"}
+
+// writeHistory rewrites history.csv (historyColumns) atomically.
 func writeHistory(path string, history []EpochStats) error {
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"epoch", "train_loss", "val_loss", "lr", "seconds"})
+	_ = w.Write(historyColumns)
 	for _, h := range history {
 		_ = w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), fmtFloat(h.LR),
-			strconv.FormatFloat(h.Seconds, 'f', 3, 64)})
+			strconv.FormatFloat(h.Seconds, 'f', 3, 64), fmtFloat(h.AmpContrast), fmtFloat(h.PhaseSpread), fmtFloat(h.LogScale)})
 	}
 	w.Flush()
 	return config.WriteFileAtomic(path, []byte(b.String()))
@@ -476,29 +474,46 @@ func writeHistory(path string, history []EpochStats) error {
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 9, 64) }
 
-// ReadHistory reads a history.csv written by Train.
+// ReadHistory reads a history.csv written by Train (also the five-column
+// files of earlier versions, whose diagnostics read as NaN).
 func ReadHistory(path string) ([]EpochStats, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(rows) == 0 || strings.Join(rows[0], ",") != "epoch,train_loss,val_loss,lr,seconds" {
-		return nil, fmt.Errorf("%s: not a ptychokit history (header %v)", path, rows)
+	header := ""
+	if len(rows) > 0 {
+		header = strings.Join(rows[0], ",")
+	}
+	cols := 0
+	switch header {
+	case strings.Join(historyColumns, ","):
+		cols = len(historyColumns)
+	case strings.Join(historyColumns[:5], ","):
+		cols = 5
+	default:
+		return nil, fmt.Errorf("%s: not a ptychokit history (header %q)", path, header)
 	}
 	var out []EpochStats
-	for i, r := range rows[1:] {
-		var vals [5]float64
-		for j := range vals {
-			if vals[j], err = strconv.ParseFloat(r[j], 64); err != nil {
+	for i, row := range rows[1:] {
+		if len(row) != cols {
+			return nil, fmt.Errorf("%s: row %d has %d fields, want %d", path, i+2, len(row), cols)
+		}
+		vals := []float64{0, 0, 0, 0, 0, math.NaN(), math.NaN(), math.NaN()}
+		for j := range cols {
+			if vals[j], err = strconv.ParseFloat(row[j], 64); err != nil {
 				return nil, fmt.Errorf("%s: row %d: %w", path, i+2, err)
 			}
 		}
-		out = append(out, EpochStats{Epoch: int(vals[0]), TrainLoss: vals[1], ValLoss: vals[2], LR: vals[3], Seconds: vals[4]})
+		out = append(out, EpochStats{Epoch: int(vals[0]), TrainLoss: vals[1], ValLoss: vals[2], LR: vals[3], Seconds: vals[4],
+			AmpContrast: vals[5], PhaseSpread: vals[6], LogScale: vals[7]})
 	}
 	return out, nil
 }

@@ -37,6 +37,8 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.BoolVar(&m.ProbeMask, "probe_mask", m.ProbeMask, "mask the probe to a disk of radius N/4")
 	fs.BoolVar(&m.ProbeTrainable, "probe_trainable", m.ProbeTrainable, "train the probe too")
 	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
+	fs.StringVar(&m.Init, "init", m.Init, "kernel initialisation: glorot (PtychoPINN's) | he_zero_out (He kernels, output convolutions at zero: the untrained model predicts a flat patch from live features)")
+	fs.StringVar(&m.InputTransform, "input_transform", m.InputTransform, "transform of the network's input amplitudes: none (PtychoPINN's) | sqrt | log1p")
 	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2)")
 	fs.Float64Var(&t.NLLWeight, "nll_weight", t.NLLWeight, "weight of the Poisson negative log-likelihood on intensities")
 	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")

@@ -72,7 +72,7 @@ func TestTrainInferCLI(t *testing.T) {
 				t.Errorf("config.json does not hold the flags: %+v", cfg)
 			}
 			rows := readCSV(t, filepath.Join(model, "history.csv"))
-			if len(rows) != 3 || strings.Join(rows[0], ",") != "epoch,train_loss,val_loss,lr,seconds" {
+			if len(rows) != 3 || strings.Join(rows[0], ",") != "epoch,train_loss,val_loss,lr,seconds,amp_contrast,phase_spread,log_scale" {
 				t.Errorf("history.csv: %v", rows)
 			}
 			for _, sub := range []string{"checkpoints", "best"} {
