@@ -74,3 +74,19 @@ func ExampleAccumulator_CoverageIn() {
 	// keep  covers 38% of the scanned rows 8:29, cols 8:29
 	// gauss covers 100% of the scanned rows 8:29, cols 8:29
 }
+
+// Options describe themselves; an Accumulator's have the defaults filled in.
+func ExampleOptions_String() {
+	fmt.Println(stitch.Options{})
+	fmt.Println(stitch.Options{Mode: stitch.Keep, Keep: stitch.DefaultKeep})
+	a, err := stitch.NewAccumulator(100, 100, 64, stitch.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.Options())
+	// Output:
+	// gauss: σ = N/12 over the whole patch
+	// keep: 1 over the central 20×20
+	// gauss: σ = 5.33 px over the central 64×64
+}

@@ -63,20 +63,45 @@ const DefaultMinWeight = 1e-6
 // patch with DefaultSigma.
 type Options struct {
 	// Mode is the weighting ("": DefaultMode).
-	Mode Mode
+	Mode Mode `json:"mode"`
 	// Keep is the side of the central part of each patch that is placed:
 	// rows and columns (N-Keep)/2 … (N-Keep)/2+Keep-1. 0 means N, the whole
 	// patch. PtychoPINN places DefaultKeep with mode Keep.
-	Keep int
+	Keep int `json:"keep"`
 	// Sigma is the Gaussian's σ in pixels for mode Gauss (0:
 	// DefaultSigma).
-	Sigma float64
+	Sigma float64 `json:"sigma,omitempty"`
 	// Probe is the N×N probe, row-major, whose intensity weights the
 	// patches in mode Probe. Its scale does not matter.
-	Probe []complex64
+	Probe []complex64 `json:"-"`
 	// MinWeight is the summed weight at or below which a pixel is not
 	// covered (0: DefaultMinWeight).
-	MinWeight float64
+	MinWeight float64 `json:"min_weight"`
+}
+
+// String describes the weighting in a few words, e.g. "gauss: σ = 5.33 px
+// over the central 64×64".
+func (o Options) String() string {
+	mode := o.Mode
+	if mode == "" {
+		mode = DefaultMode
+	}
+	part := "the whole patch"
+	if o.Keep > 0 {
+		part = fmt.Sprintf("the central %d×%d", o.Keep, o.Keep)
+	}
+	switch mode {
+	case Gauss:
+		if o.Sigma == 0 {
+			return "gauss: σ = N/12 over " + part
+		}
+		return fmt.Sprintf("gauss: σ = %.3g px over %s", o.Sigma, part)
+	case Probe:
+		return "probe: |P|² over " + part
+	case Keep:
+		return "keep: 1 over " + part
+	}
+	return string(mode) + ": over " + part
 }
 
 // DefaultOptions returns the default stitching, the zero Options.
