@@ -56,11 +56,12 @@ func DefaultSigma(n int) float64 { return float64(n) / 12 }
 // DefaultMinWeight is the summed weight at or below which an object pixel
 // counts as not covered and is left 0. Weights are relative: a patch's
 // window peaks at 1, so a lone Gaussian covers a disk of radius
-// σ·sqrt(2·ln(1/DefaultMinWeight)) = 5.3σ.
+// σ·sqrt(2·ln(1/DefaultMinWeight)) = 5.26σ (28 px at N = 64).
 const DefaultMinWeight = 1e-6
 
-// Options tunes stitching. The zero value is DefaultMode over the whole
-// patch with DefaultSigma.
+// Options tunes stitching. The zero value is the default: DefaultMode over
+// the whole patch with DefaultSigma. PtychoPINN's stitching is
+// Options{Mode: Keep, Keep: DefaultKeep}.
 type Options struct {
 	// Mode is the weighting ("": DefaultMode).
 	Mode Mode `json:"mode"`
@@ -103,10 +104,6 @@ func (o Options) String() string {
 	}
 	return string(mode) + ": over " + part
 }
-
-// DefaultOptions returns the default stitching, the zero Options.
-// PtychoPINN's own is Options{Mode: Keep, Keep: DefaultKeep}.
-func DefaultOptions() Options { return Options{} }
 
 // Accumulator builds a stitched H×W object from batches of patches, so a
 // large scan can be stitched as it is inferred. It is not safe for
@@ -312,7 +309,7 @@ func (a *Accumulator) Image() *data.ComplexImage {
 }
 
 // Weights returns the summed weight of every object pixel, [H, W] row-major
-// (with Keep: the number of patches covering it). The slice is the
+// (with Keep: the number of patches covering it, to rounding). The slice is the
 // accumulator's own: read it, do not modify it.
 func (a *Accumulator) Weights() []float64 { return a.weight }
 
