@@ -18,6 +18,7 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/metrics"
 	"github.com/ptychokit/ptychokit/ptychokit/stitch"
 )
 
@@ -178,8 +179,14 @@ func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction
 type ReconstructOptions struct {
 	// NImages is the number of groups to predict (0: every scan point).
 	NImages int
-	// Keep is the side M of the central part of each patch that is stitched
-	// (0: stitch.DefaultOptions, PtychoPINN's 20 at N = 64, scaled with N).
+	// Stitch is how the patches are weighted where they overlap (see
+	// package stitch; "": stitch.DefaultMode). stitch.Probe weights them by
+	// the model's probe.
+	Stitch stitch.Mode
+	// Keep is the side of the central part of each patch that is stitched.
+	// 0: with stitch.Keep PtychoPINN's 20 at N = 64, scaled with N; with
+	// the windows the part the network predicts, the whole patch with
+	// probe_big and the central N/2×N/2 without.
 	Keep int
 	// BatchSize of the forward passes (0: the training batch size).
 	BatchSize int
@@ -196,6 +203,14 @@ type Reconstruction struct {
 	XCoords, YCoords []float64
 	// Prediction holds the patches that were stitched.
 	Prediction *Prediction
+	// Stitch is how they were stitched, defaults filled in.
+	Stitch stitch.Options
+	// Weights is the summed stitching weight of every pixel of Object,
+	// [H, W]; pixels at or below Stitch.MinWeight are not covered (0).
+	Weights []float64
+	// Coverage is the fraction of the scanned region (metrics.ScanRegion of
+	// XCoords, YCoords) that the patches cover.
+	Coverage float64
 }
 
 // Reconstruct predicts the patches of ds and stitches them into the full
@@ -205,20 +220,14 @@ type Reconstruction struct {
 // smallest canvas that holds every patch (stitch.Canvas), coordinates moved
 // into it.
 func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconstruction, error) {
-	pred, err := m.Predict(ds, opts.NImages, opts.BatchSize)
+	n := m.Config.Model.N
+	so, err := m.stitchOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	n := m.Config.Model.N
-	so := stitch.DefaultOptions()
-	if n != 64 {
-		so.Keep = so.Keep * n / 64
-	}
-	if opts.Keep > 0 {
-		so.Keep = opts.Keep
-	}
-	if so.Keep > n {
-		return nil, fmt.Errorf("--stitch_keep %d is larger than N = %d", so.Keep, n)
+	pred, err := m.Predict(ds, opts.NImages, opts.BatchSize)
+	if err != nil {
+		return nil, err
 	}
 	h, w, offX, offY := 0, 0, 0.0, 0.0
 	if o := ds.Object; o != nil && fitsIn(ds.XCoords, ds.YCoords, n, o.H, o.W) {
@@ -231,16 +240,54 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 	for i := range x {
 		x[i], y[i] = pred.X[i]+offX, pred.Y[i]+offY
 	}
-	obj, err := stitch.Stitch(pred.Patches, n, x, y, h, w, so)
+	acc, err := stitch.NewAccumulator(h, w, n, so)
 	if err != nil {
+		return nil, err
+	}
+	if err := acc.Add(pred.Patches, x, y); err != nil {
 		return nil, fmt.Errorf("stitch: %w", err)
 	}
-	r := &Reconstruction{Object: obj, Probe: m.Probe(), Prediction: pred}
+	r := &Reconstruction{Object: acc.Image(), Probe: m.Probe(), Prediction: pred,
+		Stitch: acc.Options(), Weights: acc.Weights()}
 	for i := range ds.XCoords {
 		r.XCoords = append(r.XCoords, ds.XCoords[i]+offX)
 		r.YCoords = append(r.YCoords, ds.YCoords[i]+offY)
 	}
+	region, err := metrics.ScanRegion(r.XCoords, r.YCoords, 0, h, w)
+	if err != nil {
+		return nil, err
+	}
+	r.Coverage = acc.CoverageIn(region)
 	return r, nil
+}
+
+// stitchOptions turns opts into the stitching options for this model's
+// patches: the mode's default part of the patch, the model's probe for
+// stitch.Probe.
+func (m *Model) stitchOptions(opts ReconstructOptions) (stitch.Options, error) {
+	n := m.Config.Model.N
+	so := stitch.Options{Mode: opts.Stitch, Keep: opts.Keep}
+	if so.Mode == "" {
+		so.Mode = stitch.DefaultMode
+	}
+	if _, err := stitch.ParseMode(string(so.Mode)); err != nil {
+		return so, err
+	}
+	switch {
+	case opts.Keep < 0 || opts.Keep > n:
+		return so, fmt.Errorf("--stitch_keep %d: want 0 (the default) to N = %d", opts.Keep, n)
+	case opts.Keep > 0:
+	case so.Mode == stitch.Keep:
+		so.Keep = stitch.DefaultKeep * n / 64
+	case !m.Config.Model.ProbeBig:
+		// Without probe_big the border ring is zero padding, not a
+		// prediction.
+		so.Keep = n / 2
+	}
+	if so.Mode == stitch.Probe {
+		so.Probe = m.Probe().Pix
+	}
+	return so, nil
 }
 
 // fitsIn reports whether every N×N window (one more pixel for a fractional

@@ -1,12 +1,12 @@
 package stitch
 
 import (
-	"fmt"
 	"testing"
 )
 
-// BenchmarkStitch places n patches of 64×64, keeping the central 20×20
-// (PtychoPINN's default) or the whole patch, at fractional positions.
+// BenchmarkStitch places n patches of 64×64 at fractional positions with
+// PtychoPINN's central 20×20, the whole patch with uniform weight, and the
+// whole patch with the default Gaussian and with the probe's intensity.
 func BenchmarkStitch(b *testing.B) {
 	const N, n = 64, 2048
 	rng := newRNG(9)
@@ -23,10 +23,18 @@ func BenchmarkStitch(b *testing.B) {
 		x[i] += offX
 		y[i] += offY
 	}
-	for _, keep := range []int{DefaultKeep, 0} {
-		b.Run(fmt.Sprintf("keep=%d", keep), func(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{
+		{"keep=20", Options{Mode: Keep, Keep: DefaultKeep}},
+		{"keep=0", Options{Mode: Keep}},
+		{"gauss", Options{}},
+		{"probe", Options{Mode: Probe, Probe: diskProbe(N)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Stitch(patches, N, x, y, H, W, Options{Keep: keep}); err != nil {
+				if _, err := Stitch(patches, N, x, y, H, W, c.opts); err != nil {
 					b.Fatal(err)
 				}
 			}

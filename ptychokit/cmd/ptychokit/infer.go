@@ -1,16 +1,19 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
+	"github.com/ptychokit/ptychokit/ptychokit/stitch"
 )
 
 func init() {
@@ -22,18 +25,25 @@ func runInfer(args []string) error {
 Loads a model trained by 'ptychokit train' (its config.json and best
 checkpoint: inference uses exactly the options training used), predicts an
 object patch for every diffraction pattern of the test file in one forward
-pass each, and stitches the central M×M of the patches at their scan
-positions (sub-pixel) into the full object.
+pass each, and stitches the patches at their scan positions (sub-pixel) into
+the full object: the weighted mean of the patches where they overlap.
+
+--stitch picks the weights: gauss (the default) a Gaussian about each patch
+centre, σ = N/12; probe the model's probe intensity |P|²; keep 1 over the
+central --stitch_keep × --stitch_keep (PtychoPINN's stitching: --stitch keep,
+20×20 at N = 64), which leaves holes between the squares of a sparse scan.
 
 Writes to OUTPUT_DIR: reconstruction.npz with 'object' (complex64 [H, W]),
 'probe' (complex64 [N, N], the model's), 'xcoords', 'ycoords' (patch centres
-in the pixels of 'object'); amplitude_phase.png; and, when the test file holds
-the true object (objectGuess of a simulated scan), comparison.png.`)
+in the pixels of 'object'); stitch.json (the stitching used and the fraction
+of the scanned region it covers); amplitude_phase.png; and, when the test file
+holds the true object (objectGuess of a simulated scan), comparison.png.`)
 	modelPath := fs.String("model_path", "", "output directory of 'ptychokit train' (required)")
 	testData := fs.String("test_data", "", "canonical NPZ to reconstruct (required)")
 	outputDir := fs.String("output_dir", "", "where to write reconstruction.npz and the PNGs (required)")
 	nImages := fs.Int("n_images", 0, "number of groups to predict (0 = every scan point)")
-	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (0 = PtychoPINN's 20 at N=64)")
+	mode := fs.String("stitch", string(stitch.DefaultMode), "patch weights where patches overlap: "+modeNames())
+	keep := fs.Int("stitch_keep", 0, "side of the central part of each patch that is stitched (0 = the whole patch the network predicts; with --stitch keep, PtychoPINN's 20 at N=64)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -48,6 +58,12 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 		return errors.New("--test_data is required")
 	case *outputDir == "":
 		return errors.New("--output_dir is required")
+	case *keep < 0:
+		return fmt.Errorf("--stitch_keep %d: want 0 (the default) or a positive side", *keep)
+	}
+	stitchMode, err := stitch.ParseMode(*mode)
+	if err != nil {
+		return fmt.Errorf("--stitch %q: want %s", *mode, modeNames())
 	}
 	backend, err := openDevice(*dev)
 	if err != nil {
@@ -57,12 +73,31 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 	if err != nil {
 		return err
 	}
-	return inferTo(backend, devices, *modelPath, *testData, *outputDir, *nImages, *keep)
+	return inferWith(backend, devices, *modelPath, *testData, *outputDir,
+		pinn.ReconstructOptions{NImages: *nImages, Stitch: stitchMode, Keep: *keep})
 }
 
-// inferTo reconstructs testData with the model in modelDir into outputDir,
-// batches split over `devices` devices.
+// modeNames lists the stitching modes for --stitch's help.
+func modeNames() string {
+	var names []string
+	for _, m := range stitch.Modes() {
+		names = append(names, string(m))
+	}
+	return strings.Join(names, " | ")
+}
+
+// inferTo reconstructs testData with the model in modelDir into outputDir
+// with the default stitching, batches split over `devices` devices.
 func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDir string, nImages, keep int) error {
+	return inferWith(backend, devices, modelDir, testData, outputDir, pinn.ReconstructOptions{NImages: nImages, Keep: keep})
+}
+
+// stitchFile is the record of the stitching beside reconstruction.npz.
+const stitchFile = "stitch.json"
+
+// inferWith reconstructs testData with the model in modelDir into outputDir,
+// batches split over `devices` devices.
+func inferWith(backend backends.Backend, devices int, modelDir, testData, outputDir string, opts pinn.ReconstructOptions) error {
 	model, err := pinn.Load(backend, modelDir)
 	if err != nil {
 		return err
@@ -74,7 +109,7 @@ func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDi
 	if err != nil {
 		return err
 	}
-	rec, err := model.Reconstruct(ds, pinn.ReconstructOptions{NImages: nImages, Keep: keep})
+	rec, err := model.Reconstruct(ds, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", testData, err)
 	}
@@ -83,6 +118,16 @@ func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDi
 	}
 	npz := filepath.Join(outputDir, "reconstruction.npz")
 	if err := rec.Write(npz); err != nil {
+		return err
+	}
+	record, err := json.MarshalIndent(struct {
+		stitch.Options
+		Coverage float64 `json:"scanned_region_covered"`
+	}{rec.Stitch, rec.Coverage}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeSolverFile(filepath.Join(outputDir, stitchFile), append(record, '\n')); err != nil {
 		return err
 	}
 	obj := rec.Object
@@ -94,7 +139,7 @@ func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDi
 	if err := fig.SavePNG(filepath.Join(outputDir, "amplitude_phase.png"), 0, 0); err != nil {
 		return err
 	}
-	wrote := "reconstruction.npz, amplitude_phase.png"
+	wrote := "reconstruction.npz, " + stitchFile + ", amplitude_phase.png"
 	if t := ds.Object; t != nil && t.H == obj.H && t.W == obj.W {
 		cmp, err := plots.CompareComplex(plots.ComplexPanel{Title: "truth", Pix: t.Pix},
 			[]plots.ComplexPanel{{Title: "PtychoPINN", Pix: obj.Pix}}, obj.H, obj.W, plots.ComparisonOptions{})
@@ -105,7 +150,7 @@ func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDi
 			wrote += ", comparison.png"
 		}
 	}
-	fmt.Fprintf(os.Stdout, "reconstructed %d patches of %s into a %d×%d object: %s in %s\n",
-		len(rec.Prediction.X), testData, obj.H, obj.W, wrote, outputDir)
+	fmt.Fprintf(os.Stdout, "reconstructed %d patches of %s into a %d×%d object, stitched with %v (%.1f%% of the scanned region covered): %s in %s\n",
+		len(rec.Prediction.X), testData, obj.H, obj.W, rec.Stitch, 100*rec.Coverage, wrote, outputDir)
 	return nil
 }
