@@ -14,13 +14,21 @@
 //
 // # Collapse
 //
-// Some seeds end with a featureless object (amplitude SSIM ~0.3, phase SSIM
-// ~0 on datasets/lines_N64.npz): training stayed on the initial flat-object
-// plateau. A run is collapsed when the amplitude contrast of its
-// reconstruction (std/mean of |object| over the scored region) is below
-// CollapseRatio = 25 % of the truth's; see JudgeCollapse for why. Without a
-// truth the reference is rPIE's reconstruction when one is run, else the
-// rule does not judge.
+// Some seeds end with a featureless object: early stopping ended them on
+// the initial flat-object plateau (7 of 20 seeds of PtychoPINN's defaults at
+// gridsize 2 on datasets/lines_N64.npz, H200; amplitude SSIM 0.43–0.58,
+// phase SSIM 0.22–0.29). A run is collapsed when the amplitude contrast of
+// its reconstruction (std/mean of |object| over the scored region, holes of
+// the stitching left out) is below CollapseRatio = 25 % of the truth's; see
+// JudgeCollapse for why and for the measurements. With two halves, which
+// assume no truth, the reference is rPIE's reconstruction of the same halves
+// when one is run, else the scan's objectGuess, else the rule does not judge.
+//
+// # Concurrency
+//
+// Options.Jobs runs trainings in goroutines of this process on one backend,
+// each with its own GoMLX context; the scans are loaded once and only read.
+// A first training runs alone before the others (see Run).
 //
 // # Files
 //
