@@ -47,18 +47,20 @@ fractions of Nyquist) over the even half's region, exactly as
 'eval --two_half --reconstruction seedK/even/reconstruction.npz --truth
 seedK/odd/reconstruction.npz' does; rPIE likewise. The collapse reference is
 then rPIE's reconstruction (--rpie_iterations), else the file's objectGuess,
-else runs are not judged. A half scan is sparse: with PtychoPINN's stitching
-(20 px of each 64 px patch) it leaves holes, which make the FRC meaningless —
-the report says so; --stitch_keep 40 closed them on lines_N64.
+else runs are not judged. A half scan is sparse: PtychoPINN's stitching (the
+central 20 px of each 64 px patch) left 7-12%% of lines_N64's halves empty,
+which ruins their FRC (FRC50 0.02, rPIE's 0.76); --stitch_keep 40 left 0.1%%
+(FRC50 0.53). The report warns when the holes pass 1%%.
 
 Each run has its own folder OUTPUT_DIR/<scan>/seed<k> (config.json,
 history.csv, best/, reconstruction.npz, run.json; with --two_half, even/ and
 odd/). Running the same command again reuses every finished run and resumes
 an interrupted one, so a study can be stopped and continued, or extended
 with more seeds. --jobs runs that many trainings at once in this process: on
-a GPU one small-batch training leaves the device mostly idle (H200, default
-network: 20 runs in 70 s + 50 s at --jobs 4, ~13 s a run at --jobs 1). The
-first training runs alone, so that XLA compiles and autotunes once.
+a GPU one small-batch training leaves the device mostly idle (H200, the GPU
+example below: ~13 s a run at --jobs 1; at --jobs 4, ten runs, three of them
+stopped early, in 69 s). The first training runs alone, so that XLA compiles
+and autotunes its kernels once.
 
 Examples:
   # GPU: 10 seeds of PtychoPINN's default configuration at gridsize 2, 4 at a
