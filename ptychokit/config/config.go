@@ -54,8 +54,10 @@ type Model struct {
 	// ProbeBig adds a branch that predicts the border ring outside the central
 	// N/2×N/2 of each patch.
 	ProbeBig bool `json:"probe_big"`
-	// PadObject zero-pads the decoder's N/2×N/2 output by N/4 to N×N. Must be
-	// true (the only layout this network has); kept for PtychoPINN parity.
+	// PadObject zero-pads the decoder's N/2×N/2 output by N/4 to N×N (with
+	// ProbeBig a border branch fills the ring); false makes the decoders
+	// predict the whole N×N patch with one more up block, for probes that
+	// light more than the central N/2×N/2.
 	PadObject bool `json:"pad_object"`
 	// ProbeMask multiplies the probe by a disk of radius N/4.
 	ProbeMask bool `json:"probe_mask"`
@@ -248,9 +250,6 @@ func (r Run) Validate() error {
 	case "none", "sqrt", "log1p", "standardize":
 	default:
 		bad("input_transform", m.InputTransform, `want "none", "sqrt", "log1p" or "standardize"`)
-	}
-	if !m.PadObject {
-		bad("pad_object", m.PadObject, "only true is implemented (the decoder predicts the central N/2×N/2)")
 	}
 	positive := func(key string, v float64) {
 		if !(v > 0) || math.IsInf(v, 0) {

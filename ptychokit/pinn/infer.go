@@ -279,7 +279,7 @@ func (m *Model) stitchOptions(opts ReconstructOptions) (stitch.Options, error) {
 	case opts.Keep > 0:
 	case so.Mode == stitch.Keep:
 		so.Keep = stitch.DefaultKeep * n / 64
-	case !m.Config.Model.ProbeBig:
+	case !m.Config.Model.ProbeBig && m.Config.Model.PadObject:
 		// Without probe_big the border ring is zero padding, not a
 		// prediction.
 		so.Keep = n / 2

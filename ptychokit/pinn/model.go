@@ -115,7 +115,7 @@ func Forward(ctx *context.Context, m config.Model, nphotons float64, counts, off
 	im := Mul(amp, Sin(phase))
 	if c > 1 && m.ObjectBig {
 		support := centreSupport(g, dtype, n)
-		if m.ProbeBig {
+		if m.ProbeBig || !m.PadObject {
 			support = Ones(g, shapes.Make(dtype, n, n))
 		}
 		re, im = mergeGroups(re, im, support, offsets, canvasPad)
@@ -239,6 +239,16 @@ func decoder(ctx *context.Context, m config.Model, x *Node, activation func(*Nod
 	outCtx := ctx
 	if m.Init == config.InitHeZeroOut {
 		outCtx = ctx.WithInitializer(initializers.Zero)
+	}
+	if !m.PadObject {
+		// The whole N×N patch from one more up block (PtychoPINN's
+		// pad_object = false), for probes that light more than the centre.
+		f := filters[len(filters)-1]
+		bctx := ctx.In("full")
+		x = nn.ReLU(nn.Conv2D(bctx.In("conv0"), x, f, 3, 1))
+		x = nn.ReLU(nn.Conv2D(bctx.In("conv1"), x, f, 3, 1))
+		x = nn.Upsample2(x)
+		return activation(nn.Conv2D(outCtx.In("out"), x, c, 3, 1))
 	}
 	centre := activation(nn.Conv2D(outCtx.In("out"), x, c, 3, 1))
 	head := nn.ZeroPad2D(centre, n/4, n/4, n/4, n/4)

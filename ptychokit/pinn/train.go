@@ -96,6 +96,10 @@ type Result struct {
 	ResumedFrom int
 	// StoppedEarly is true when early stopping ended the run.
 	StoppedEarly bool
+	// Flat is true when the best epoch's predictions were still flat: the
+	// run never left the initial flat-object plateau, and the model
+	// predicts a featureless object (see EpochStats.Flat).
+	Flat bool
 	// StepsPerEpoch and MedianStepSeconds describe the speed: the median
 	// over this call's epochs of an epoch's training time a step (the first
 	// step of an epoch, which compiles in the first, left out).
@@ -302,6 +306,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if state.stopped() {
 		res.StoppedEarly = true
 	}
+	for _, h := range res.History {
+		if h.Epoch == res.BestEpoch {
+			res.Flat = h.Flat()
+		}
+	}
 	res.MedianStepSeconds = median(stepSeconds)
 	return res, nil
 }
@@ -428,6 +437,12 @@ func (s *loopState) stopped() bool  { return s.get("stopped") != 0 }
 // update records epoch's result, applies the plateau schedule and early
 // stopping, and reports whether the epoch is the best so far. The monitored
 // loss is the validation loss, or the training loss without validation.
+//
+// Epochs whose predictions are still flat (EpochStats.Flat: the run has not
+// left the initial flat-object plateau) count for neither patience: with
+// PtychoPINN's patience of 3, early stopping ended runs on that plateau at
+// epochs 4–5, where the same seeds left it later and trained well (H200,
+// lines_N64, gridsize 2: 2 of 10 seeds).
 func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improved bool) {
 	loss := st.ValLoss
 	if math.IsNaN(loss) {
@@ -440,6 +455,9 @@ func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improve
 		s.set("since_best_lr", 0)
 		s.set("since_best_stop", 0)
 		return true
+	}
+	if st.Flat() {
+		return false
 	}
 	sinceLR := s.get("since_best_lr") + 1
 	sinceStop := s.get("since_best_stop") + 1

@@ -34,6 +34,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.StringVar(&m.AmpActivation, "amp_activation", m.AmpActivation, "amplitude head activation: sigmoid | relu | swish")
 	fs.BoolVar(&m.ObjectBig, "object_big", m.ObjectBig, "merge the patches of a group where they overlap (real-space constraint; gridsize > 1)")
 	fs.BoolVar(&m.ProbeBig, "probe_big", m.ProbeBig, "predict the border ring outside the central N/2×N/2 of each patch")
+	fs.BoolVar(&m.PadObject, "pad_object", m.PadObject, "the decoders predict the central N/2×N/2, zero-padded to N×N (false: the whole N×N patch, one more up block — for probes that light more than the centre)")
 	fs.BoolVar(&m.ProbeMask, "probe_mask", m.ProbeMask, "mask the probe to a disk of radius N/4")
 	fs.BoolVar(&m.ProbeTrainable, "probe_trainable", m.ProbeTrainable, "train the probe too")
 	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
@@ -116,6 +117,9 @@ file against its ground truth):
 	fmt.Fprintf(os.Stdout, "trained %d epochs (best %d, val_loss %.6g), median step %.2f ms, %d steps an epoch; model in %s\n",
 		len(res.History), res.BestEpoch, bestVal(res), 1e3*res.MedianStepSeconds, res.StepsPerEpoch, cfg.Data.OutputDir)
 	fmt.Fprintln(os.Stdout, timeBreakdown(res))
+	if line := flatWarning(res); line != "" {
+		fmt.Fprintln(os.Stderr, line)
+	}
 	if fig, err := plots.LossCurves(trainLosses(res.History), valLosses(res.History), "PtychoPINN training"); err == nil {
 		if err := fig.SavePNG(filepath.Join(cfg.Data.OutputDir, "history.png"), 0, 0); err != nil {
 			return err
@@ -141,6 +145,21 @@ func timeBreakdown(res *pinn.Result) string {
 	}
 	return fmt.Sprintf("time: setup %.1f s, first epoch %.1f s (compiles the graphs), %d more epochs %.1f s, checkpoints %.1f s; the epochs waited %.2f s for batches",
 		res.SetupSeconds, first, max(len(res.History)-res.ResumedFrom-1, 0), later, res.CheckpointSeconds, res.InputWaitSeconds)
+}
+
+// flatWarning is the one line that says a run ended on the flat-object
+// plateau ("" when it did not).
+func flatWarning(res *pinn.Result) string {
+	if !res.Flat {
+		return ""
+	}
+	for _, h := range res.History {
+		if h.Epoch == res.BestEpoch {
+			return fmt.Sprintf("warning: the model is flat: at its best epoch (%d) it predicts a featureless object (amplitude contrast %.3f, phase spread %.3f rad, both below %.2f); training never left the initial plateau — train longer (--max_epochs), or see 'ptychokit train --help' on --input_transform and --gridsize",
+				h.Epoch, h.AmpContrast, h.PhaseSpread, pinn.PlateauContrast)
+		}
+	}
+	return ""
 }
 
 func bestVal(res *pinn.Result) float64 {
