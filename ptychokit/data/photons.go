@@ -26,9 +26,9 @@ type PhotonEstimate struct {
 // String says in one line what was found.
 func (e PhotonEstimate) String() string {
 	if !e.OK {
-		return "no photon count: " + e.Reason
+		return "photons: no estimate (" + e.Reason + ")"
 	}
-	return fmt.Sprintf("%.4g photons a pattern (one photon = amplitude %.4g; %.1f%% of %d dim pixels hold whole counts)",
+	return fmt.Sprintf("photons: %.4g a pattern (one photon = amplitude %.4g; %.1f%% of %d dim pixels hold whole counts)",
 		e.NPhotons, e.Unit, 100*e.Integral, e.Checked)
 }
 

@@ -65,7 +65,7 @@ func TestEstimatePhotons(t *testing.T) {
 		if math.Abs(e.NPhotons/want-1) > photonTol || math.Abs(e.Unit/unit-1) > photonTol {
 			t.Errorf("Poisson %g photons: estimate %v photons, unit %v; want %v, %v", nphotons, e.NPhotons, e.Unit, want, unit)
 		}
-		if e.Checked < photonMinChecked || e.Integral < photonMinIntegral || !strings.Contains(e.String(), "photons a pattern") {
+		if e.Checked < photonMinChecked || e.Integral < photonMinIntegral || !strings.HasPrefix(e.String(), "photons: ") || !strings.Contains(e.String(), " a pattern") {
 			t.Errorf("Poisson %g photons: %+v", nphotons, e)
 		}
 	}
@@ -94,7 +94,7 @@ func TestEstimatePhotons(t *testing.T) {
 	}{processed, "not quantised"}
 	for name, tc := range bad {
 		e := EstimatePhotons(tc.diffraction, N)
-		if e.OK || e.NPhotons != 0 || !strings.Contains(e.Reason, tc.reason) || !strings.HasPrefix(e.String(), "no photon count: ") {
+		if e.OK || e.NPhotons != 0 || !strings.Contains(e.Reason, tc.reason) || !strings.HasPrefix(e.String(), "photons: no estimate (") {
 			t.Errorf("%s: %+v, want no estimate because %q", name, e, tc.reason)
 		}
 	}
@@ -160,6 +160,14 @@ func TestEstimatePhotonsFiles(t *testing.T) {
 			t.Logf("%s: %s", tc.path, e)
 			if !e.OK || math.Abs(e.NPhotons/tc.want-1) > tc.rel {
 				t.Errorf("%+v, want %.4g photons a pattern (±%g)", e, tc.want, tc.rel)
+			}
+			// inspect prints it.
+			r, err := Inspect(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text := r.String(); !strings.Contains(text, "\n"+e.String()+"\n") {
+				t.Errorf("inspect does not print %q:\n%s", e, text)
 			}
 		})
 	}
