@@ -19,13 +19,17 @@ func init() {
 }
 
 // runFlags binds the flags of a run's configuration to cfg (defaults shown
-// are PtychoPINN's, from config.Defaults).
-func runFlags(fs *flag.FlagSet, cfg *config.Run) {
+// are PtychoPINN's, from config.Defaults). Call the function it returns
+// after parsing: it applies the deprecated --n_images.
+func runFlags(fs *flag.FlagSet, cfg *config.Run) (afterParse func() error) {
 	m, t, d := &cfg.Model, &cfg.Training, &cfg.Data
 	fs.StringVar(&d.TrainDataFile, "train_data_file", d.TrainDataFile, "canonical NPZ to train on (required): 'diffraction', 'probeGuess', 'xcoords', 'ycoords'")
 	fs.StringVar(&d.TestDataFile, "test_data_file", d.TestDataFile, "canonical NPZ reconstructed after training (optional; written to OUTPUT_DIR/reconstruction.npz)")
 	fs.StringVar(&d.OutputDir, "output_dir", d.OutputDir, "directory for config.json, history.csv, checkpoints/ and best/ (required); an existing run there is resumed")
-	fs.IntVar(&d.NImages, "n_images", d.NImages, "number of groups to train on (gridsize 1: the first n_images patterns; 0 = all)")
+	afterParse = groupsFlag(fs, &d.NImages, "number of groups to train on, whatever the gridsize (0 = as many as scan points); their seeds are a random sample of the scan points (--seed) unless --sequential_sampling")
+	fs.IntVar(&d.NSubsample, "n_subsample", d.NSubsample, "first thin the training scan to a random sample of this many scan points, kept in scan order, then group those (0 = keep every point)")
+	fs.Int64Var(&d.SubsampleSeed, "subsample_seed", d.SubsampleSeed, "seed of the --n_subsample sample, apart from --seed so that runs of different seeds can train on the same points")
+	fs.BoolVar(&d.SequentialSampling, "sequential_sampling", d.SequentialSampling, "seed the groups with the scan points in scan order (the first n_groups) instead of a random sample")
 	fs.IntVar(&d.NeighborCount, "neighbor_count", d.NeighborCount, "K: groups are drawn from each point's K nearest neighbours (gridsize > 1)")
 	fs.IntVar(&m.N, "N", m.N, "pattern size: 64 or 128 (must match the data)")
 	fs.IntVar(&m.Gridsize, "gridsize", m.Gridsize, "g: g² neighbouring patterns are predicted together and merged in their overlaps")
@@ -39,7 +43,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
 	fs.StringVar(&m.Init, "init", m.Init, "kernel initialisation: glorot (PtychoPINN's) | he_zero_out (He kernels, output convolutions at zero: the untrained model predicts a flat patch from live features)")
 	fs.StringVar(&m.InputTransform, "input_transform", m.InputTransform, "transform of the network's input amplitudes: none (PtychoPINN's) | sqrt | log1p")
-	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2)")
+	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2); 0 (the default) = the photons a pattern of the training data hold, or PtychoPINN's 1e9 when the data give no count (see above)")
 	fs.Float64Var(&t.NLLWeight, "nll_weight", t.NLLWeight, "weight of the Poisson negative log-likelihood on intensities")
 	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")
 	fs.Float64Var(&t.RealspaceMAEWeight, "realspace_mae_weight", t.RealspaceMAEWeight, "weight of the real-space MAE against 'Y' (supervised; set it > 0 with --model_type supervised)")
@@ -52,6 +56,27 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.IntVar(&t.EarlyStopPatience, "early_stop_patience", t.EarlyStopPatience, "stop after this many epochs without improvement (0 = never)")
 	fs.Float64Var(&t.ValidationSplit, "validation_split", t.ValidationSplit, "fraction of groups held out for the validation loss")
 	fs.Int64Var(&t.Seed, "seed", t.Seed, "seed for weights, groups, split and shuffling (same seed, same run)")
+	return afterParse
+}
+
+// groupsFlag binds --n_groups to dst and --n_images as its deprecated alias
+// (PtychoPINN's old name for the same number); the function it returns,
+// called after parsing, applies --n_images when --n_groups was not given,
+// and refuses the two disagreeing.
+func groupsFlag(fs *flag.FlagSet, dst *int, usage string) func() error {
+	fs.IntVar(dst, "n_groups", *dst, usage)
+	alias := fs.Int("n_images", *dst, "deprecated alias of --n_groups")
+	return func() error {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		switch {
+		case set["n_images"] && set["n_groups"] && *alias != *dst:
+			return fmt.Errorf("--n_groups %d and --n_images %d disagree: --n_images is the deprecated name of --n_groups; give one", *dst, *alias)
+		case set["n_images"]:
+			*dst = *alias
+		}
+		return nil
+	}
 }
 
 func runTrain(args []string) error {
@@ -70,11 +95,28 @@ latest checkpoint (raise --max_epochs to train longer); the result is the same
 as a run that never stopped. With --test_data_file the trained model also
 reconstructs that file (as 'ptychokit infer' would).
 
+The physics scale s = sqrt(nphotons)/(N/2) needs the photons a pattern holds.
+Without --nphotons (or with 0) it is read from the training data: measured
+amplitudes are sqrt(counts) times some unit, and whole photon counts give the
+unit away ('ptychokit inspect' shows the estimate). When the amplitudes are not
+whole counts (a noise-free simulation, processed data) PtychoPINN's 1e9 is
+used. Either way one line says which value is used and why, and config.json
+keeps it for infer and resume. A given --nphotons more than 10 times off the
+data's own count draws a warning.
+
+Sampling follows PtychoPINN: --n_groups groups, seeded by a random sample of
+the scan points (--sequential_sampling: the first ones in scan order), after
+--n_subsample has thinned the scan. PtychoPINN's own command line runs as it
+is, e.g. train --train_data_file F --test_data_file F --output_dir D
+--max_epochs 2 --n_images 64 --gridsize 1 --batch_size 4 --device cpu
+--disable_mlflow.
+
 Example (a small network, ~6 minutes on 2 cores; amplitude SSIM ~0.74 on this
 file against its ground truth):
   ptychokit train --train_data_file datasets/lines_N64.npz --output_dir out/pinn \
       --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
-	runFlags(fs, &cfg)
+	afterParse := runFlags(fs, &cfg)
+	fs.Bool("disable_mlflow", false, "accepted for compatibility with PtychoPINN's command line and does nothing: ptychokit has no MLflow (history.csv and the checkpoints are the run's record)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
 	deviceMB := fs.Int64("device_data_mb", pinn.DefaultResidentBytes>>20,
@@ -84,6 +126,9 @@ file against its ground truth):
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if err := afterParse(); err != nil {
+		return err
 	}
 	if *deviceMB < 0 {
 		return fmt.Errorf("--device_data_mb %d: must be 0 or more", *deviceMB)
