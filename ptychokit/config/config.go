@@ -146,7 +146,8 @@ type Data struct {
 	TestDataFile  string `json:"test_data_file"`
 	// NImages is the number of groups used, whatever the gridsize
 	// (PtychoPINN's n_groups; flags --n_groups and its deprecated alias
-	// --n_images); 0 uses every scan point once, in order.
+	// --n_images); 0 seeds one group at every scan point (at gridsize 1:
+	// every point once, in scan order).
 	NImages int `json:"n_groups"`
 	// NeighborCount K: groups are drawn from each point's K nearest neighbours.
 	NeighborCount int `json:"neighbor_count"`

@@ -33,14 +33,11 @@ the true object (objectGuess of a simulated scan), comparison.png.`)
 	testData := fs.String("test_data", "", "canonical NPZ to reconstruct (required)")
 	outputDir := fs.String("output_dir", "", "where to write reconstruction.npz and the PNGs (required)")
 	nImages := new(int)
-	afterParse := groupsFlag(fs, nImages, "number of groups to predict, sampled as in training (0 = every scan point)")
+	groupsFlag(fs, nImages, "the `number` of groups to predict, sampled as in training (0 = every scan point)")
 	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (0 = PtychoPINN's 20 at N=64)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := afterParse(); err != nil {
 		return err
 	}
 	switch {

@@ -107,7 +107,9 @@ func TestPtychoPINNFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--n_groups", "8", "--n_images", "9"}, "--n_groups 8 and --n_images 9 disagree"},
+		{[]string{"--n_groups", "8", "--n_images", "9"}, "--n_groups 8 was given too"},
+		{[]string{"--n_images", "8", "--n_groups", "9"}, "--n_images 8 was given too"},
+		{[]string{"--n_groups", "many"}, "-n_groups: want a whole number"},
 		{[]string{"--n_subsample", "-1"}, "--n_subsample = -1"},
 		{[]string{"--nphotons", "-5"}, "--nphotons = -5"},
 		{[]string{"--disable_mlflow=maybe"}, "disable_mlflow"},
@@ -119,7 +121,7 @@ func TestPtychoPINNFlags(t *testing.T) {
 		}
 	}
 	help, _, _ := runCLI(t, bin, "train", "--help")
-	for _, want := range []string{"-disable_mlflow", "does nothing", "-n_groups", "deprecated alias of --n_groups", "-n_subsample",
+	for _, want := range []string{"-disable_mlflow", "does nothing", "-n_groups", "deprecated alias of --n_groups: the same number", "-n_subsample",
 		"-subsample_seed", "-sequential_sampling", "read from the training data"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("train --help lacks %q", want)

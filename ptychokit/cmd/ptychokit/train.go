@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/ptychokit/ptychokit/plots"
@@ -19,14 +20,13 @@ func init() {
 }
 
 // runFlags binds the flags of a run's configuration to cfg (defaults shown
-// are PtychoPINN's, from config.Defaults). Call the function it returns
-// after parsing: it applies the deprecated --n_images.
-func runFlags(fs *flag.FlagSet, cfg *config.Run) (afterParse func() error) {
+// are PtychoPINN's, from config.Defaults).
+func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	m, t, d := &cfg.Model, &cfg.Training, &cfg.Data
 	fs.StringVar(&d.TrainDataFile, "train_data_file", d.TrainDataFile, "canonical NPZ to train on (required): 'diffraction', 'probeGuess', 'xcoords', 'ycoords'")
 	fs.StringVar(&d.TestDataFile, "test_data_file", d.TestDataFile, "canonical NPZ reconstructed after training (optional; written to OUTPUT_DIR/reconstruction.npz)")
 	fs.StringVar(&d.OutputDir, "output_dir", d.OutputDir, "directory for config.json, history.csv, checkpoints/ and best/ (required); an existing run there is resumed")
-	afterParse = groupsFlag(fs, &d.NImages, "number of groups to train on, whatever the gridsize (0 = as many as scan points); their seeds are a random sample of the scan points (--seed) unless --sequential_sampling")
+	groupsFlag(fs, &d.NImages, "the `number` of groups to train on, whatever the gridsize (0 = as many as scan points); their seeds are a random sample of the scan points (--seed) unless --sequential_sampling")
 	fs.IntVar(&d.NSubsample, "n_subsample", d.NSubsample, "first thin the training scan to a random sample of this many scan points, kept in scan order, then group those (0 = keep every point)")
 	fs.Int64Var(&d.SubsampleSeed, "subsample_seed", d.SubsampleSeed, "seed of the --n_subsample sample, apart from --seed so that runs of different seeds can train on the same points")
 	fs.BoolVar(&d.SequentialSampling, "sequential_sampling", d.SequentialSampling, "seed the groups with the scan points in scan order (the first n_groups) instead of a random sample")
@@ -56,27 +56,47 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) (afterParse func() error) {
 	fs.IntVar(&t.EarlyStopPatience, "early_stop_patience", t.EarlyStopPatience, "stop after this many epochs without improvement (0 = never)")
 	fs.Float64Var(&t.ValidationSplit, "validation_split", t.ValidationSplit, "fraction of groups held out for the validation loss")
 	fs.Int64Var(&t.Seed, "seed", t.Seed, "seed for weights, groups, split and shuffling (same seed, same run)")
-	return afterParse
 }
 
-// groupsFlag binds --n_groups to dst and --n_images as its deprecated alias
-// (PtychoPINN's old name for the same number); the function it returns,
-// called after parsing, applies --n_images when --n_groups was not given,
-// and refuses the two disagreeing.
-func groupsFlag(fs *flag.FlagSet, dst *int, usage string) func() error {
-	fs.IntVar(dst, "n_groups", *dst, usage)
-	alias := fs.Int("n_images", *dst, "deprecated alias of --n_groups")
-	return func() error {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		switch {
-		case set["n_images"] && set["n_groups"] && *alias != *dst:
-			return fmt.Errorf("--n_groups %d and --n_images %d disagree: --n_images is the deprecated name of --n_groups; give one", *dst, *alias)
-		case set["n_images"]:
-			*dst = *alias
-		}
-		return nil
+// groupsFlag binds --n_groups to dst, and --n_images, PtychoPINN's old
+// name for the same number, as its deprecated alias: either sets dst, and
+// the two given different numbers are a parse error.
+func groupsFlag(fs *flag.FlagSet, dst *int, usage string) {
+	c := &groupCount{dst: dst}
+	fs.Var(groupFlag{c, "n_groups"}, "n_groups", usage)
+	fs.Var(groupFlag{c, "n_images"}, "n_images", "deprecated alias of --n_groups: the same `number`")
+}
+
+// groupCount is the number --n_groups and --n_images share, and the flag
+// that set it ("" before either).
+type groupCount struct {
+	dst   *int
+	setBy string
+}
+
+// groupFlag is one of the two spellings of a groupCount.
+type groupFlag struct {
+	c    *groupCount
+	name string
+}
+
+func (f groupFlag) String() string {
+	if f.c == nil { // the flag package's zero value, for its help
+		return "0"
 	}
+	return strconv.Itoa(*f.c.dst)
+}
+
+func (f groupFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a whole number")
+	}
+	if by := f.c.setBy; by != "" && by != f.name && v != *f.c.dst {
+		return fmt.Errorf("--%s %d was given too: --n_images is the deprecated name of --n_groups; give one", by, *f.c.dst)
+	}
+	*f.c.dst, f.c.setBy = v, f.name
+	return nil
 }
 
 func runTrain(args []string) error {
@@ -115,7 +135,7 @@ Example (a small network, ~6 minutes on 2 cores; amplitude SSIM ~0.74 on this
 file against its ground truth):
   ptychokit train --train_data_file datasets/lines_N64.npz --output_dir out/pinn \
       --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
-	afterParse := runFlags(fs, &cfg)
+	runFlags(fs, &cfg)
 	fs.Bool("disable_mlflow", false, "accepted for compatibility with PtychoPINN's command line and does nothing: ptychokit has no MLflow (history.csv and the checkpoints are the run's record)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
@@ -126,9 +146,6 @@ file against its ground truth):
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
-	if err := afterParse(); err != nil {
-		return err
 	}
 	if *deviceMB < 0 {
 		return fmt.Errorf("--device_data_mb %d: must be 0 or more", *deviceMB)
