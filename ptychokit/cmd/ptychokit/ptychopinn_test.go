@@ -15,9 +15,9 @@ import (
 // TestPtychoPINNCommandVerbatim runs the command line of PtychoPINN's own
 // integration test, word for word (F = the canonical lines scan), on
 // PtychoPINN's full network: it must be accepted and leave a usable run.
-// It takes minutes on 2 cores (measured 200 s on an otherwise idle
-// machine, 340 s on a busy one; about 60 % training, 40 % reconstructing
-// all 256 patterns), so -short skips it.
+// It takes minutes on 2 cores (measured 157–340 s, depending on what else
+// the machine ran; about 60 % training, 40 % reconstructing all 256
+// patterns), so -short skips it.
 func TestPtychoPINNCommandVerbatim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: PtychoPINN's full network trains for minutes on a CPU")
