@@ -41,6 +41,8 @@ func (c PINNCase) String() string {
 // network of DESIGN.md that bench/peers.py also builds).
 func (c PINNCase) Model() config.Run {
 	cfg := config.Defaults()
+	// The inputs are random, with no photon count to read: PtychoPINN's.
+	cfg.Training.NPhotons = config.DefaultNPhotons
 	cfg.Model.N = c.N
 	cfg.Model.Gridsize = c.Gridsize
 	if c.NFiltersScale > 0 {

@@ -15,8 +15,13 @@ import (
 // FormatVersion is the version of the saved configuration and of the
 // checkpoint layout that goes with it. Bump it whenever a saved model could be
 // misread by new code (a renamed variable, a changed network or loss); Load
-// then refuses old files with a clear error instead of computing nonsense.
-const FormatVersion = 1
+// then refuses old files with a clear error instead of computing nonsense,
+// or, where the old meaning carries over exactly, upgrades them (upgrade).
+//
+// Version 2 renamed data.n_images to n_groups and added n_subsample,
+// subsample_seed and sequential_sampling: at gridsize 1, version 1 took the
+// first n_images scan points, which version 2 spells sequential_sampling.
+const FormatVersion = 2
 
 // FileName is the name of the configuration file in an output directory.
 const FileName = "config.json"
@@ -100,7 +105,10 @@ func (m *Model) legacyModelDefaults() {
 // Training configures the loss, the optimiser and the loop.
 type Training struct {
 	// NPhotons sets the physics scale s = sqrt(nphotons)/(N/2): the network
-	// sees s·X, whose mean pattern energy is nphotons.
+	// sees s·X, whose mean pattern energy is nphotons. 0 means "from the
+	// data": training replaces it by the photons a pattern of the training
+	// data hold (data.EstimatePhotons), or by DefaultNPhotons when the data
+	// give no estimate, and saves the value it used.
 	NPhotons float64 `json:"nphotons"`
 	// NLLWeight weights the Poisson negative log-likelihood on intensities.
 	NLLWeight float64 `json:"nll_weight"`
@@ -138,13 +146,26 @@ type Data struct {
 	// TrainDataFile and TestDataFile are canonical NPZ files.
 	TrainDataFile string `json:"train_data_file"`
 	TestDataFile  string `json:"test_data_file"`
-	// NImages is the number of groups used (PtychoPINN's n_images /
-	// n_groups); 0 or more than available uses all.
-	NImages int `json:"n_images"`
+	// NImages is the number of groups used, whatever the gridsize
+	// (PtychoPINN's n_groups; flags --n_groups and its deprecated alias
+	// --n_images); 0 seeds one group at every scan point (at gridsize 1:
+	// every point once, in scan order).
+	NImages int `json:"n_groups"`
 	// NeighborCount K: groups are drawn from each point's K nearest neighbours.
 	NeighborCount int `json:"neighbor_count"`
 	// OutputDir receives config.json, history.csv and the checkpoints.
 	OutputDir string `json:"output_dir"`
+
+	// Sampling, as PtychoPINN's (format version 2).
+
+	// NSubsample thins the training scan before grouping: a random sample
+	// of that many scan points, kept in scan order, drawn with
+	// SubsampleSeed (data.Subsample); 0 keeps every point.
+	NSubsample    int   `json:"n_subsample"`
+	SubsampleSeed int64 `json:"subsample_seed"`
+	// SequentialSampling seeds the groups with the scan points in scan
+	// order (data.SequentialGroups) instead of a random sample (data.Groups).
+	SequentialSampling bool `json:"sequential_sampling"`
 }
 
 // Run is the whole configuration of a run.
@@ -175,7 +196,7 @@ func Defaults() Run {
 			InputTransform:          "none",
 		},
 		Training: Training{
-			NPhotons:           1e9,
+			NPhotons:           0, // from the data
 			NLLWeight:          1,
 			MAEWeight:          0,
 			RealspaceMAEWeight: 0,
@@ -193,9 +214,14 @@ func Defaults() Run {
 		Data: Data{
 			NImages:       512,
 			NeighborCount: 4,
+			SubsampleSeed: 1,
 		},
 	}
 }
+
+// DefaultNPhotons is PtychoPINN's nphotons, used when Training.NPhotons is 0
+// and the training data give no estimate of their own.
+const DefaultNPhotons = 1e9
 
 // Filters returns the encoder and decoder filter counts for the model.
 func (m Model) Filters() (encoder, decoder []int) {
@@ -261,7 +287,9 @@ func (r Run) Validate() error {
 			bad(key, v, "want a finite number ≥ 0")
 		}
 	}
-	positive("nphotons", t.NPhotons)
+	if !(t.NPhotons >= 0) || math.IsInf(t.NPhotons, 0) {
+		bad("nphotons", t.NPhotons, "want a finite number > 0, or 0 for the photons of the training data")
+	}
 	nonNegative("nll_weight", t.NLLWeight)
 	nonNegative("mae_weight", t.MAEWeight)
 	nonNegative("realspace_mae_weight", t.RealspaceMAEWeight)
@@ -299,7 +327,10 @@ func (r Run) Validate() error {
 		bad("keep_checkpoints", t.KeepCheckpoints, "want ≥ 1")
 	}
 	if d.NImages < 0 {
-		bad("n_images", d.NImages, "want ≥ 0 (0 uses every group)")
+		bad("n_groups", d.NImages, "want ≥ 0 (0 uses every scan point)")
+	}
+	if d.NSubsample < 0 {
+		bad("n_subsample", d.NSubsample, "want ≥ 0 (0 keeps every scan point)")
 	}
 	if d.NeighborCount < m.Channels() {
 		bad("neighbor_count", d.NeighborCount, fmt.Sprintf("want ≥ gridsize² = %d", m.Channels()))
@@ -328,9 +359,17 @@ func Unmarshal(b []byte) (Run, error) {
 	if probe.FormatVersion == nil {
 		return Run{}, errors.New("not a ptychokit configuration: no format_version")
 	}
-	if *probe.FormatVersion != FormatVersion {
-		return Run{}, fmt.Errorf("format_version %d, but this build of ptychokit reads version %d: retrain, or use the ptychokit version that wrote it",
-			*probe.FormatVersion, FormatVersion)
+	if v := *probe.FormatVersion; v != FormatVersion {
+		if v < 1 || v > FormatVersion {
+			return Run{}, fmt.Errorf("format_version %d, but this build of ptychokit reads versions 1 to %d: retrain, or use the ptychokit version that wrote it",
+				v, FormatVersion)
+		}
+		for ; v < FormatVersion; v++ {
+			var err error
+			if b, err = upgrade(b, v); err != nil {
+				return Run{}, fmt.Errorf("bad configuration (format_version %d): %w", v, err)
+			}
+		}
 	}
 	var r Run
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -343,6 +382,46 @@ func Unmarshal(b []byte) (Run, error) {
 		return Run{}, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return r, nil
+}
+
+// upgrade rewrites a configuration of format version `from` as version
+// from+1, with the same meaning. 1 → 2: data.n_images becomes n_groups, and
+// sequential_sampling is set at gridsize 1, where version 1 took the first
+// n_images scan points (at gridsize > 1 it sampled them at random, as
+// version 2 does). Numbers are carried as written.
+func upgrade(b []byte, from int) ([]byte, error) {
+	if from != 1 {
+		return nil, fmt.Errorf("no upgrade from format_version %d", from)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return nil, err
+	}
+	var model struct {
+		Gridsize int `json:"gridsize"`
+	}
+	if m, ok := top["model"]; ok {
+		if err := json.Unmarshal(m, &model); err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+	}
+	section := map[string]json.RawMessage{}
+	if d, ok := top["data"]; ok {
+		if err := json.Unmarshal(d, &section); err != nil {
+			return nil, fmt.Errorf("data: %w", err)
+		}
+	}
+	if n, ok := section["n_images"]; ok {
+		section["n_groups"] = n
+		delete(section, "n_images")
+	}
+	section["sequential_sampling"] = json.RawMessage(fmt.Sprint(model.Gridsize == 1))
+	var err error
+	if top["data"], err = json.Marshal(section); err != nil {
+		return nil, err
+	}
+	top["format_version"] = json.RawMessage("2")
+	return json.Marshal(top)
 }
 
 // Save writes the configuration to dir/config.json (a temporary file renamed

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,7 +48,9 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"gridsize", func(r *Run) { r.Model.Gridsize = 0 }, "gridsize"},
 		{"nfs", func(r *Run) { r.Model.NFiltersScale = -1 }, "n_filters_scale"},
 		{"type", func(r *Run) { r.Model.ModelType = "gan" }, "model_type"},
-		{"nphotons", func(r *Run) { r.Training.NPhotons = 0 }, "nphotons"},
+		{"nphotons", func(r *Run) { r.Training.NPhotons = -1 }, "nphotons"},
+		{"n_groups", func(r *Run) { r.Data.NImages = -1 }, "n_groups"},
+		{"n_subsample", func(r *Run) { r.Data.NSubsample = -2 }, "n_subsample"},
 		{"batch", func(r *Run) { r.Training.BatchSize = 0 }, "batch_size"},
 		{"epochs", func(r *Run) { r.Training.NEpochs = 0 }, "nepochs"},
 		{"split", func(r *Run) { r.Training.ValidationSplit = 1 }, "validation_split"},
@@ -103,7 +106,8 @@ func TestLoadRejects(t *testing.T) {
 	cases := []struct {
 		name, text, want string
 	}{
-		{"version", strings.Replace(string(Defaults().Marshal()), `"format_version": 1`, `"format_version": 99`, 1), "format_version 99"},
+		{"version", strings.Replace(string(Defaults().Marshal()), fmt.Sprintf(`"format_version": %d`, FormatVersion), `"format_version": 99`, 1), "format_version 99"},
+		{"version 0", strings.Replace(string(Defaults().Marshal()), fmt.Sprintf(`"format_version": %d`, FormatVersion), `"format_version": 0`, 1), "format_version 0"},
 		{"unknown", strings.Replace(string(Defaults().Marshal()), `"gridsize"`, `"grid_size"`, 1), "grid_size"},
 		{"truncated", string(Defaults().Marshal())[:40], "not a ptychokit configuration"},
 		{"noversion", `{"model":{}}`, "no format_version"},
@@ -123,5 +127,33 @@ func TestLoadRejects(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
 		t.Fatal("Load of a missing file: no error")
+	}
+}
+
+// TestLoadVersion1: a configuration of format version 1 (the model shipped
+// in datasets/models, and a gridsize-1 run) reads as version 2 with the same
+// meaning: n_images is n_groups, and gridsize 1 took the first scan points.
+func TestLoadVersion1(t *testing.T) {
+	shipped, err := Load(filepath.Join("..", "..", "datasets", "models", "lines_N64_gs2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shipped.FormatVersion != FormatVersion || shipped.Model.Gridsize != 2 || shipped.Data.NImages != 512 ||
+		shipped.Data.SequentialSampling || shipped.Data.NSubsample != 0 || shipped.Training.NPhotons != 1e9 {
+		t.Errorf("shipped version 1 model read as %+v", shipped)
+	}
+
+	b, err := os.ReadFile(filepath.Join("..", "..", "datasets", "models", "lines_N64_gs2", FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(b), `"gridsize": 2`, `"gridsize": 1`, 1)
+	text = strings.Replace(text, `"n_images": 512`, `"n_images": 64`, 1)
+	got, err := Unmarshal([]byte(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if got.FormatVersion != FormatVersion || got.Data.NImages != 64 || !got.Data.SequentialSampling || got.Model.Gridsize != 1 {
+		t.Errorf("gridsize-1 version 1 read as %+v", got.Data)
 	}
 }

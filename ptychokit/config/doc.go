@@ -5,10 +5,12 @@
 // (PtychoPINN's CONFIG-001 designed out: there is no global state).
 //
 // JSON keys are PtychoPINN's names (n_filters_scale, gridsize, object_big,
-// probe_big, nphotons, nll_weight, mae_weight, batch_size, nepochs, …). A
-// saved file carries format_version; Load refuses a file written by a
-// different format version, and refuses unknown keys, with an error that
-// names the file and the key.
+// probe_big, nphotons, nll_weight, mae_weight, batch_size, nepochs,
+// n_groups, …), which are also the command line's flags. A saved file
+// carries format_version; Load upgrades a file of an older version whose
+// meaning carries over, and refuses a newer version and unknown keys, with
+// an error that names the file and the key. nphotons 0 means "the photons of
+// the training data": training resolves it and saves the value it used.
 //
 // Shapes, units and Fourier conventions are those of the glossary in package
 // github.com/ptychokit/ptychokit/ptychokit.

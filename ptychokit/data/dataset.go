@@ -1,6 +1,10 @@
 package data
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+)
 
 // ComplexImage is a dense row-major complex image: pixel (y, x) is Pix[y*W+x].
 type ComplexImage struct {
@@ -83,9 +87,6 @@ func (d *Dataset) Subset(n int) (*Dataset, error) {
 // copied; Probe and Object are shared. It is an error when d does not pass
 // Validate or the half is empty.
 func (d *Dataset) Half(odd bool) (*Dataset, error) {
-	if err := d.Validate(); err != nil {
-		return nil, err
-	}
 	first, name := 0, "even"
 	if odd {
 		first, name = 1, "odd"
@@ -97,16 +98,57 @@ func (d *Dataset) Half(odd bool) (*Dataset, error) {
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("%s: no %s-numbered scan points (the dataset has %d)", d.errPrefix("read"), name, d.Count)
 	}
+	return d.Select(idx)
+}
+
+// Select returns the scan points idx of d, in that order: patterns,
+// coordinates and every optional per-point array are copied; Probe and
+// Object are shared. It is an error when idx is empty or out of range, or
+// when d does not pass Validate.
+func (d *Dataset) Select(idx []int) (*Dataset, error) {
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("%s: no scan points selected", d.errPrefix("read"))
+	}
+	for _, i := range idx {
+		if i < 0 || i >= d.Count {
+			return nil, fmt.Errorf("%s: scan point %d selected, the dataset has %d", d.errPrefix("read"), i, d.Count)
+		}
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
 	size := d.N * d.N
-	h := *d
-	h.Count = len(idx)
-	h.Diffraction = pick(d.Diffraction, idx, size)
-	h.Y = pick(d.Y, idx, size)
-	h.XCoords, h.YCoords = pick(d.XCoords, idx, 1), pick(d.YCoords, idx, 1)
-	h.XCoordsStart, h.YCoordsStart = pick(d.XCoordsStart, idx, 1), pick(d.YCoordsStart, idx, 1)
-	h.ScanIndex = pick(d.ScanIndex, idx, 1)
-	h.Warnings = append([]string(nil), d.Warnings...)
-	return &h, nil
+	s := *d
+	s.Count = len(idx)
+	s.Diffraction = pick(d.Diffraction, idx, size)
+	s.Y = pick(d.Y, idx, size)
+	s.XCoords, s.YCoords = pick(d.XCoords, idx, 1), pick(d.YCoords, idx, 1)
+	s.XCoordsStart, s.YCoordsStart = pick(d.XCoordsStart, idx, 1), pick(d.YCoordsStart, idx, 1)
+	s.ScanIndex = pick(d.ScanIndex, idx, 1)
+	s.Warnings = append([]string(nil), d.Warnings...)
+	return &s, nil
+}
+
+// subsampleSalt is the second word of the PCG state of Subsample, distinct
+// from the grouping's so that equal seeds draw unrelated samples; the value
+// is arbitrary ("subsampl" in ASCII).
+const subsampleSalt = 0x73756273616d706c
+
+// Subsample returns m of the indices 0..n−1 drawn at random without
+// replacement, seeded, in increasing (scan) order — PtychoPINN's
+// n_subsample, which thins a scan before it is grouped. It returns every
+// index when m ≤ 0 or m ≥ n. The same seed gives the same sample.
+func Subsample(n, m int, seed int64) []int {
+	if m <= 0 || m >= n {
+		all := make([]int, max(n, 0))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	idx := rand.New(rand.NewPCG(uint64(seed), subsampleSalt)).Perm(n)[:m]
+	sort.Ints(idx)
+	return idx
 }
 
 // pick copies the runs of `size` elements of v numbered idx, or nil for nil.

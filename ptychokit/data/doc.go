@@ -1,8 +1,9 @@
 // Package data is ptychokit's one loader (DATA-001): it reads, validates and
 // writes the canonical NPZ scan file, and holds the small data-side helpers
-// every path needs — input scaling, subsets, and groups of neighbouring scan
-// points. The CLI, the library, notebooks and benchmarks all read scans
-// through Load; every NPZ the project writes goes through WriteArrays.
+// every path needs — input scaling, subsets, groups of neighbouring scan
+// points, and the photon count of a scan. The CLI, the library, notebooks
+// and benchmarks all read scans through Load; every NPZ the project writes
+// goes through WriteArrays.
 // Axis names, shapes and units are those of the glossary in package
 // ptychokit.
 //
@@ -78,5 +79,13 @@
 //
 // For gridsize g > 1, Groups forms groups of C = g² neighbouring scan points
 // (see Groups for the sampling rule); offsets are relative to each group's
-// centroid. With gridsize 1 every scan point is its own group.
+// centroid. With gridsize 1 every scan point is its own group. As in
+// PtychoPINN, the scan points that seed the groups are a seeded random
+// sample (Groups) or the first ones in scan order (SequentialGroups), and a
+// scan can be thinned before grouping (Subsample, then Dataset.Select).
+//
+// # Photon counts
+//
+// EstimatePhotons reads the photons a pattern holds from the amplitudes
+// alone, when they are quantised (whole counts times an unknown unit).
 package data

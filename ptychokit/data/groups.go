@@ -32,23 +32,35 @@ func (g *Grouping) Len() int { return len(g.Index) }
 // same groups everywhere; the value is arbitrary ("ptychoki" in ASCII).
 const groupSeedSalt = 0x70747963686f6b69
 
-// Groups forms groups of neighbouring scan points from patch centres x, y.
+// Groups forms groups of neighbouring scan points from patch centres x, y,
+// sampling the scan points that seed them at random (PtychoPINN's default;
+// SequentialGroups takes them in scan order instead).
 //
-// With gridsize 1 every scan point is its own group, in order: all of them
-// when nGroups ≤ 0 or nGroups ≥ n, else the first nGroups (as Subset).
-//
-// With gridsize g > 1 (C = g²) it samples nGroups scan points — every point
-// once, in order, when nGroups ≤ 0; a seeded random sample without
-// replacement when nGroups ≤ n; further seeded permutations appended when
-// nGroups > n — and for each takes its K nearest scan points (itself
-// included; distance ties go to the lower index), keeps the sampled point
-// first and picks C−1 of the other K−1 at random, listed nearest first.
-// K ≤ 0 means max(DefaultNeighbours, C); K < C is an error, and K is capped
-// at n. The same seed gives the same groups.
+// The seeds: every scan point once, in order, when nGroups ≤ 0; else a
+// seeded random sample of nGroups points without replacement, in the order
+// drawn. With gridsize 1, nGroups ≥ n also takes every point in order, and
+// each seed is its own group. With gridsize g > 1 (C = g²), nGroups > n
+// appends further seeded permutations, and each seed is grouped with its K
+// nearest scan points (itself included; distance ties go to the lower
+// index): the seed first, then C−1 of the other K−1 picked at random, listed
+// nearest first. K ≤ 0 means max(DefaultNeighbours, C); K < C is an error,
+// and K is capped at n. The same seed gives the same groups.
 //
 // The neighbour search is exact: a uniform grid of cells holding about two
 // points each, searched in rings, O(n·K) for scans of even density.
 func Groups(x, y []float64, gridsize, K, nGroups int, seed int64) (*Grouping, error) {
+	return groups(x, y, gridsize, K, nGroups, seed, false)
+}
+
+// SequentialGroups is Groups with the seeds taken in scan order
+// (PtychoPINN's sequential_sampling): the first nGroups scan points, all of
+// them when nGroups ≤ 0; with gridsize g > 1 and nGroups > n the scan order
+// repeats. The seed still picks the neighbours of a group when g > 1.
+func SequentialGroups(x, y []float64, gridsize, K, nGroups int, seed int64) (*Grouping, error) {
+	return groups(x, y, gridsize, K, nGroups, seed, true)
+}
+
+func groups(x, y []float64, gridsize, K, nGroups int, seed int64, sequential bool) (*Grouping, error) {
 	n := len(x)
 	switch {
 	case len(y) != n:
@@ -66,38 +78,46 @@ func Groups(x, y []float64, gridsize, K, nGroups int, seed int64) (*Grouping, er
 	C := gridsize * gridsize
 	g := &Grouping{Gridsize: gridsize, C: C}
 	if gridsize == 1 {
-		m := n
-		if nGroups > 0 && nGroups < n {
-			m = nGroups
+		// A scan point is a group of its own: repeating one adds nothing,
+		// so more groups than points means every point once.
+		nGroups = min(nGroups, n)
+	} else {
+		if K <= 0 {
+			K = max(DefaultNeighbours, C)
 		}
-		for i := range m {
-			g.add([]int{i}, x, y)
+		if K < C {
+			return nil, fmt.Errorf("groups: K = %d neighbours cannot fill C = %d (gridsize %d) channels; want K >= C", K, C, gridsize)
 		}
-		return g, nil
+		if n < C {
+			return nil, fmt.Errorf("groups: %d scan points cannot fill a group of C = %d (gridsize %d)", n, C, gridsize)
+		}
+		K = min(K, n)
 	}
-	if K <= 0 {
-		K = max(DefaultNeighbours, C)
-	}
-	if K < C {
-		return nil, fmt.Errorf("groups: K = %d neighbours cannot fill C = %d (gridsize %d) channels; want K >= C", K, C, gridsize)
-	}
-	if n < C {
-		return nil, fmt.Errorf("groups: %d scan points cannot fill a group of C = %d (gridsize %d)", n, C, gridsize)
-	}
-	K = min(K, n)
 
 	rng := rand.New(rand.NewPCG(uint64(seed), groupSeedSalt))
 	var seeds []int
-	if nGroups <= 0 {
+	switch {
+	case nGroups <= 0 || (gridsize == 1 && nGroups == n):
 		seeds = make([]int, n)
 		for i := range seeds {
 			seeds[i] = i
 		}
-	} else {
+	case sequential:
+		seeds = make([]int, nGroups)
+		for i := range seeds {
+			seeds[i] = i % n
+		}
+	default:
 		for len(seeds) < nGroups {
 			seeds = append(seeds, rng.Perm(n)...)
 		}
 		seeds = seeds[:nGroups]
+	}
+	if gridsize == 1 {
+		for _, s := range seeds {
+			g.add([]int{s}, x, y)
+		}
+		return g, nil
 	}
 
 	grid := newNeighbourGrid(x, y)

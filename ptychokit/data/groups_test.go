@@ -137,22 +137,92 @@ func TestGroupsSampling(t *testing.T) {
 	}
 }
 
+// TestGroupsGridsize1: each scan point is its own group, with a zero
+// offset. As PtychoPINN samples them: every point in order when nGroups is
+// 0 or at least n; else a seeded random sample without repeats, or the first
+// nGroups with SequentialGroups.
 func TestGroupsGridsize1(t *testing.T) {
 	t.Parallel()
-	x, y := raster(3, 1)
-	for _, tc := range []struct{ nGroups, want int }{{0, 9}, {4, 4}, {20, 9}} {
-		g, err := Groups(x, y, 1, 0, tc.nGroups, 1)
+	x, y := raster(5, 1)
+	all := make([]int, len(x))
+	for i := range all {
+		all[i] = i
+	}
+	for _, tc := range []struct {
+		name       string
+		nGroups    int
+		sequential bool
+		want       []int // nil: a random sample of nGroups points
+	}{
+		{"all", 0, false, all},
+		{"more than n", 40, false, all},
+		{"exactly n", 25, false, all},
+		{"sample", 6, false, nil},
+		{"sequential", 6, true, all[:6]},
+		{"sequential all", 0, true, all},
+		{"sequential more than n", 40, true, all},
+	} {
+		group := Groups
+		if tc.sequential {
+			group = SequentialGroups
+		}
+		g, err := group(x, y, 1, 0, tc.nGroups, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g.Len() != tc.want || g.C != 1 {
-			t.Fatalf("nGroups %d: %d groups of %d", tc.nGroups, g.Len(), g.C)
-		}
+		var got []int
 		for k := range g.Len() {
-			if g.Index[k][0] != k || g.OffsetX[k][0] != 0 || g.CentreX[k] != x[k] || g.CentreY[k] != y[k] {
-				t.Errorf("group %d: %v centre (%v, %v)", k, g.Index[k], g.CentreX[k], g.CentreY[k])
+			i := g.Index[k][0]
+			got = append(got, i)
+			if g.C != 1 || len(g.Index[k]) != 1 || g.OffsetX[k][0] != 0 || g.OffsetY[k][0] != 0 || g.CentreX[k] != x[i] || g.CentreY[k] != y[i] {
+				t.Errorf("%s: group %d: %v offsets (%v, %v) centre (%v, %v)", tc.name, k, g.Index[k], g.OffsetX[k], g.OffsetY[k], g.CentreX[k], g.CentreY[k])
 			}
 		}
+		if tc.want != nil {
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s: groups of %v, want %v", tc.name, got, tc.want)
+			}
+			continue
+		}
+		if len(got) != tc.nGroups || reflect.DeepEqual(got, all[:tc.nGroups]) {
+			t.Errorf("%s: groups of %v, want %d points sampled at random", tc.name, got, tc.nGroups)
+		}
+		seen := map[int]bool{}
+		for _, i := range got {
+			if seen[i] || i < 0 || i >= len(x) {
+				t.Errorf("%s: sample %v repeats or leaves the scan", tc.name, got)
+			}
+			seen[i] = true
+		}
+		again, _ := Groups(x, y, 1, 0, tc.nGroups, 1)
+		other, _ := Groups(x, y, 1, 0, tc.nGroups, 2)
+		if !reflect.DeepEqual(g, again) || reflect.DeepEqual(g.Index, other.Index) {
+			t.Errorf("%s: the seed does not decide the sample: %v, %v (seed 1), %v (seed 2)", tc.name, g.Index, again.Index, other.Index)
+		}
+	}
+}
+
+// TestSequentialGroups: at gridsize 2 the seeds are the scan points in
+// order, repeating past n; the neighbours are still picked by the seed.
+func TestSequentialGroups(t *testing.T) {
+	t.Parallel()
+	x, y := raster(4, 1)
+	g, err := SequentialGroups(x, y, 2, 6, 20, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGrouping(t, g, x, y)
+	if g.Len() != 20 {
+		t.Fatalf("%d groups, want 20", g.Len())
+	}
+	for k, members := range g.Index {
+		if members[0] != k%16 {
+			t.Errorf("group %d starts at %d, want scan point %d", k, members[0], k%16)
+		}
+	}
+	other, _ := SequentialGroups(x, y, 2, 6, 20, 4)
+	if reflect.DeepEqual(g.Index, other.Index) {
+		t.Error("the seed does not pick the neighbours")
 	}
 }
 

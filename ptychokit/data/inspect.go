@@ -19,6 +19,8 @@ type Report struct {
 	N, Count       int
 	// Amplitude is nil when there is no readable diffraction.
 	Amplitude *AmplitudeStats
+	// Photons is EstimatePhotons of the diffraction; nil when there is none.
+	Photons *PhotonEstimate
 	// Scan is nil when there are no readable coordinates.
 	Scan                    *ScanStats
 	ProbeShape, ObjectShape []int // nil when absent
@@ -111,6 +113,8 @@ func Inspect(path string) (*Report, error) {
 	if d.Diffraction != nil {
 		r.Amplitude = amplitudeStats(d)
 		r.Amplitude.FromIntensity = fromIntensity
+		photons := d.EstimatePhotons()
+		r.Photons = &photons
 	}
 	if d.XCoords != nil && len(d.XCoords) == len(d.YCoords) && len(d.XCoords) > 0 {
 		r.Scan = scanStats(d.XCoords, d.YCoords)
@@ -362,6 +366,9 @@ func (r *Report) String() string {
 		}
 		fmt.Fprintf(&b, "amplitude%s: min %.4g, max %.4g, mean %.4g; mean Σd² per pattern %.4g (input scale %.4g)\n",
 			src, a.Min, a.Max, a.Mean, a.MeanEnergy, a.InputScale)
+	}
+	if p := r.Photons; p != nil {
+		b.WriteString(p.String() + "\n")
 	}
 	if s := r.Scan; s != nil {
 		fmt.Fprintf(&b, "scan: %d points, x %.5g–%.5g, y %.5g–%.5g (object pixels), mean step to nearest neighbour %.4g\n",

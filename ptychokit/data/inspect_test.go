@@ -18,7 +18,8 @@ func TestInspect(t *testing.T) {
 	}{
 		{name: "canonical", modify: func(s *scan) {}, ok: true, want: []string{
 			"meets the canonical contract", "patterns: n = 4, N = 8", "diffraction    float32      (4, 8, 8)",
-			"yes  training / reconstruction: 4 patterns of 8×8", "yes  simulation input", "pass   \"diffraction\""}},
+			"yes  training / reconstruction: 4 patterns of 8×8", "yes  simulation input", "pass   \"diffraction\"",
+			"photons: no estimate ("}},
 		{name: "simulation input", modify: func(s *scan) { s.omitDiffraction = true }, ok: true, want: []string{
 			"no diffraction: usable as simulation input", "no   training / reconstruction: no diffraction",
 			"patterns: none (N = 8 from the probe, 4 scan points)"}},

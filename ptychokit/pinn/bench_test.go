@@ -39,6 +39,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			cfg := config.Defaults()
+			cfg.Training.NPhotons = config.DefaultNPhotons // MakeGroups without training
 			cfg.Model.NFiltersScale = c.nfs
 			cfg.Model.Gridsize = c.gridsize
 			cfg.Training.BatchSize = 16
@@ -93,6 +94,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 	const n = 64
 	count := 4 * batch
 	cfg := config.Defaults()
+	cfg.Training.NPhotons = config.DefaultNPhotons // Forward without training
 	cfg.Training.BatchSize = batch
 	r := rand.New(rand.NewPCG(1, 2))
 	g := &Groups{N: n, C: 1, Count: count, Counts: make([]float32, count*n*n), Offsets: make([]float32, count*2), CanvasPad: 1}

@@ -35,10 +35,13 @@ type Groups struct {
 	CanvasPad int
 }
 
-// MakeGroups groups a dataset's scan points (data.Groups with the run's
-// gridsize, neighbor_count, n_images and seed) and scales its diffraction for
-// the network. needTruth asks for the true patches (the supervised model);
-// it is an error when the dataset has no Y.
+// MakeGroups groups nImages groups of a dataset's scan points (data.Groups,
+// or data.SequentialGroups with sequential_sampling, with the run's
+// gridsize, neighbor_count and seed; nImages ≤ 0: as many groups as scan
+// points, which at gridsize 1 is every point in order) and scales its
+// diffraction for the network. needTruth asks for the true patches (the
+// supervised model); it is an error when the dataset has no Y, and when
+// nphotons is still 0 ("from the data": PrepareTraining resolves it).
 func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (*Groups, error) {
 	m := cfg.Model
 	n, c := m.N, m.Channels()
@@ -55,10 +58,17 @@ func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (
 	if needTruth && ds.Y == nil {
 		return nil, fmt.Errorf("%s: the supervised model needs the ground-truth patches 'Y', which this file lacks", name)
 	}
+	if !(cfg.Training.NPhotons > 0) {
+		return nil, fmt.Errorf("nphotons = %g: 0 means \"from the data\", which training resolves (pinn.PrepareTraining); a trained model carries its value", cfg.Training.NPhotons)
+	}
 	if nImages <= 0 {
 		nImages = ds.Count
 	}
-	grouping, err := data.Groups(ds.XCoords, ds.YCoords, m.Gridsize, cfg.Data.NeighborCount, nImages, cfg.Training.Seed)
+	group := data.Groups
+	if cfg.Data.SequentialSampling {
+		group = data.SequentialGroups
+	}
+	grouping, err := group(ds.XCoords, ds.YCoords, m.Gridsize, cfg.Data.NeighborCount, nImages, cfg.Training.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("%s: grouping: %w", name, err)
 	}

@@ -17,7 +17,10 @@
 // (trainable with intensity_scale_trainable). The probe is scaled to
 // Σ|probe|² = 4·(N/2)² (InitProbe). The predicted intensity is
 // λ = fftshift(|DFT2(probe·patch)|²)/N² · exp(2·log_scale), in counts; the
-// Poisson loss compares it with k = (s·X)² (PoissonNLL).
+// Poisson loss compares it with k = (s·X)² (PoissonNLL). With nphotons 0
+// ("from the data", the default) training first sets it to the photons a
+// pattern of its scan hold (PrepareTraining, data.EstimatePhotons): k are
+// then the measured counts themselves.
 //
 // Files of an output directory: config.json (package config), history.csv
 // (epoch, train_loss, val_loss, lr, seconds), checkpoints/ (GoMLX

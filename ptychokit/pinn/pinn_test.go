@@ -1,6 +1,7 @@
 package pinn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -155,6 +156,9 @@ func tinyConfig(dir string, gridsize int) config.Run {
 	cfg := config.Defaults()
 	cfg.Model.NFiltersScale = 0.125 // filters 4-8-16: fast, still the full architecture
 	cfg.Model.Gridsize = gridsize
+	// The synthetic scans are noise-free (no photon count of their own),
+	// and the graph tests call MakeGroups and Forward without training.
+	cfg.Training.NPhotons = config.DefaultNPhotons
 	cfg.Training.BatchSize = 4
 	cfg.Training.NEpochs = 2
 	cfg.Training.ValidationSplit = 0.2
@@ -316,7 +320,7 @@ func TestLoadErrors(t *testing.T) {
 		{"version", func(d string) {
 			p := filepath.Join(d, config.FileName)
 			b, _ := os.ReadFile(p)
-			os.WriteFile(p, []byte(strings.Replace(string(b), `"format_version": 1`, `"format_version": 0`, 1)), 0o644)
+			os.WriteFile(p, []byte(strings.Replace(string(b), fmt.Sprintf(`"format_version": %d`, config.FormatVersion), `"format_version": 0`, 1)), 0o644)
 		}, "format_version 0"},
 		{"truncated", func(d string) {
 			for _, sub := range []string{BestDir, CheckpointDir} {

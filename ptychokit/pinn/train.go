@@ -144,6 +144,9 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg, ds, err = PrepareTraining(cfg, ds, opts.Progress); err != nil {
+		return nil, err
+	}
 	out := cfg.Data.OutputDir
 	if out == "" {
 		return nil, errors.New("--output_dir is empty")

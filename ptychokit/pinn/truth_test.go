@@ -37,6 +37,7 @@ func TestTruthExplainsData(t *testing.T) {
 	)
 	for _, gs := range []int{1, 2} {
 		cfg := config.Defaults()
+		cfg.Training.NPhotons = 1e9 // datasets/make.sh simulates lines_N64 at 1e9
 		cfg.Model.Gridsize = gs
 		g, err := MakeGroups(ds, cfg, 32, false)
 		if err != nil {

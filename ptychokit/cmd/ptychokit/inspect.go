@@ -23,7 +23,9 @@ func (contractError) ExitCode() int { return 3 }
 func runInspect(args []string) error {
 	fs := newFlags("inspect", "FILE.npz", `
 Prints what a ptychography NPZ holds — keys, shapes, dtypes, N and n, amplitude
-statistics, scan extent — checks every rule of the canonical contract, and says
+statistics, the photons a pattern (read from the amplitudes when they are whole
+counts times a unit, as 'train' uses them; otherwise why not), scan extent —
+checks every rule of the canonical contract, and says
 what the file can be used for (training and reconstruction, simulation input,
 ground truth for evaluation). Exit status 0 when the file meets the contract,
 3 when it breaks it, 1 when it cannot be read at all.`)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/ptychokit/ptychokit/plots"
@@ -25,7 +26,10 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.StringVar(&d.TrainDataFile, "train_data_file", d.TrainDataFile, "canonical NPZ to train on (required): 'diffraction', 'probeGuess', 'xcoords', 'ycoords'")
 	fs.StringVar(&d.TestDataFile, "test_data_file", d.TestDataFile, "canonical NPZ reconstructed after training (optional; written to OUTPUT_DIR/reconstruction.npz)")
 	fs.StringVar(&d.OutputDir, "output_dir", d.OutputDir, "directory for config.json, history.csv, checkpoints/ and best/ (required); an existing run there is resumed")
-	fs.IntVar(&d.NImages, "n_images", d.NImages, "number of groups to train on (gridsize 1: the first n_images patterns; 0 = all)")
+	groupsFlag(fs, &d.NImages, "the `number` of groups to train on, whatever the gridsize (0 = as many as scan points); their seeds are a random sample of the scan points (--seed) unless --sequential_sampling")
+	fs.IntVar(&d.NSubsample, "n_subsample", d.NSubsample, "first thin the training scan to a random sample of this many scan points, kept in scan order, then group those (0 = keep every point)")
+	fs.Int64Var(&d.SubsampleSeed, "subsample_seed", d.SubsampleSeed, "seed of the --n_subsample sample, apart from --seed so that runs of different seeds can train on the same points")
+	fs.BoolVar(&d.SequentialSampling, "sequential_sampling", d.SequentialSampling, "seed the groups with the scan points in scan order (the first n_groups) instead of a random sample")
 	fs.IntVar(&d.NeighborCount, "neighbor_count", d.NeighborCount, "K: groups are drawn from each point's K nearest neighbours (gridsize > 1)")
 	fs.IntVar(&m.N, "N", m.N, "pattern size: 64 or 128 (must match the data)")
 	fs.IntVar(&m.Gridsize, "gridsize", m.Gridsize, "g: g² neighbouring patterns are predicted together and merged in their overlaps")
@@ -40,7 +44,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
 	fs.StringVar(&m.Init, "init", m.Init, "kernel initialisation: glorot (PtychoPINN's) | he_zero_out (He kernels, output convolutions at zero: the untrained model predicts a flat patch from live features)")
 	fs.StringVar(&m.InputTransform, "input_transform", m.InputTransform, "transform of the network's input amplitudes: none (PtychoPINN's) | sqrt | log1p")
-	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2)")
+	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2); 0 (the default) = the photons a pattern of the training data hold, or PtychoPINN's 1e9 when the data give no count (see above)")
 	fs.Float64Var(&t.NLLWeight, "nll_weight", t.NLLWeight, "weight of the Poisson negative log-likelihood on intensities")
 	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")
 	fs.Float64Var(&t.RealspaceMAEWeight, "realspace_mae_weight", t.RealspaceMAEWeight, "weight of the real-space MAE against 'Y' (supervised; set it > 0 with --model_type supervised)")
@@ -53,6 +57,47 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.IntVar(&t.EarlyStopPatience, "early_stop_patience", t.EarlyStopPatience, "stop after this many epochs without improvement (0 = never)")
 	fs.Float64Var(&t.ValidationSplit, "validation_split", t.ValidationSplit, "fraction of groups held out for the validation loss")
 	fs.Int64Var(&t.Seed, "seed", t.Seed, "seed for weights, groups, split and shuffling (same seed, same run)")
+}
+
+// groupsFlag binds --n_groups to dst, and --n_images, PtychoPINN's old
+// name for the same number, as its deprecated alias: either sets dst, and
+// the two given different numbers are a parse error.
+func groupsFlag(fs *flag.FlagSet, dst *int, usage string) {
+	c := &groupCount{dst: dst}
+	fs.Var(groupFlag{c, "n_groups"}, "n_groups", usage)
+	fs.Var(groupFlag{c, "n_images"}, "n_images", "deprecated alias of --n_groups: the same `number`")
+}
+
+// groupCount is the number --n_groups and --n_images share, and the flag
+// that set it ("" before either).
+type groupCount struct {
+	dst   *int
+	setBy string
+}
+
+// groupFlag is one of the two spellings of a groupCount.
+type groupFlag struct {
+	c    *groupCount
+	name string
+}
+
+func (f groupFlag) String() string {
+	if f.c == nil { // the flag package's zero value, for its help
+		return "0"
+	}
+	return strconv.Itoa(*f.c.dst)
+}
+
+func (f groupFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a whole number")
+	}
+	if by := f.c.setBy; by != "" && by != f.name && v != *f.c.dst {
+		return fmt.Errorf("--%s %d was given too: --n_images is the deprecated name of --n_groups; give one", by, *f.c.dst)
+	}
+	*f.c.dst, f.c.setBy = v, f.name
+	return nil
 }
 
 func runTrain(args []string) error {
@@ -71,11 +116,28 @@ latest checkpoint (raise --max_epochs to train longer); the result is the same
 as a run that never stopped. With --test_data_file the trained model also
 reconstructs that file (as 'ptychokit infer' would).
 
+The physics scale s = sqrt(nphotons)/(N/2) needs the photons a pattern holds.
+Without --nphotons (or with 0) it is read from the training data: measured
+amplitudes are sqrt(counts) times some unit, and whole photon counts give the
+unit away ('ptychokit inspect' shows the estimate). When the amplitudes are not
+whole counts (a noise-free simulation, processed data) PtychoPINN's 1e9 is
+used. Either way one line says which value is used and why, and config.json
+keeps it for infer and resume. A given --nphotons more than 10 times off the
+data's own count draws a warning.
+
+Sampling follows PtychoPINN: --n_groups groups, seeded by a random sample of
+the scan points (--sequential_sampling: the first ones in scan order), after
+--n_subsample has thinned the scan. PtychoPINN's own command line runs as it
+is, e.g. train --train_data_file F --test_data_file F --output_dir D
+--max_epochs 2 --n_images 64 --gridsize 1 --batch_size 4 --device cpu
+--disable_mlflow.
+
 Example (a small network, ~6 minutes on 2 cores; amplitude SSIM ~0.74 on this
 file against its ground truth):
   ptychokit train --train_data_file datasets/lines_N64.npz --output_dir out/pinn \
       --n_filters_scale 0.25 --max_epochs 20 --batch_size 8 --learning_rate 0.003`)
 	runFlags(fs, &cfg)
+	fs.Bool("disable_mlflow", false, "accepted for compatibility with PtychoPINN's command line and does nothing: ptychokit has no MLflow (history.csv and the checkpoints are the run's record)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
 	deviceMB := fs.Int64("device_data_mb", pinn.DefaultResidentBytes>>20,

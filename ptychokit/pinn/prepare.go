@@ -1,0 +1,60 @@
+package pinn
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+)
+
+// photonMismatch is the factor between a given nphotons and the data's own
+// count beyond which PrepareTraining warns: the physics scale is then off by
+// more than √10 ≈ 3 in amplitude, which the trainable log_scale must undo
+// before the network sees counts of the right size.
+const photonMismatch = 10
+
+// PrepareTraining returns the scan a run of cfg trains on and cfg resolved
+// against it — what TrainOn does first, for a caller that groups and
+// scales data itself:
+//
+//   - data.n_subsample > 0 keeps a seeded random sample of that many scan
+//     points, in scan order (data.Subsample with subsample_seed);
+//   - training.nphotons 0 ("from the data") becomes the photons a pattern of
+//     that scan hold (data.EstimatePhotons), or config.DefaultNPhotons when
+//     the amplitudes are not quantised; a given nphotons more than 10 times
+//     off the data's count draws a warning.
+//
+// It writes one line to log (nil: silent) for the subsample and one for the
+// photon count chosen or the warning. With nphotons from the data, the
+// network's input s·X is exactly sqrt(counts).
+func PrepareTraining(cfg config.Run, ds *data.Dataset, log io.Writer) (config.Run, *data.Dataset, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	if m := cfg.Data.NSubsample; m > 0 && m < ds.Count {
+		sub, err := ds.Select(data.Subsample(ds.Count, m, cfg.Data.SubsampleSeed))
+		if err != nil {
+			return cfg, nil, err
+		}
+		fmt.Fprintf(log, "n_subsample: training on %d of the %d scan points (subsample_seed %d)\n", m, ds.Count, cfg.Data.SubsampleSeed)
+		ds = sub
+	}
+	est := ds.EstimatePhotons()
+	switch t := &cfg.Training; {
+	case t.NPhotons == 0 && est.OK:
+		t.NPhotons = est.NPhotons
+		fmt.Fprintf(log, "nphotons %.6g: read from the data (one photon = amplitude %.4g)\n", t.NPhotons, est.Unit)
+	case t.NPhotons == 0:
+		t.NPhotons = config.DefaultNPhotons
+		fmt.Fprintf(log, "nphotons %.6g, PtychoPINN's default: the data give no photon count (%s)\n", t.NPhotons, est.Reason)
+	case est.OK && (t.NPhotons > photonMismatch*est.NPhotons || t.NPhotons*photonMismatch < est.NPhotons):
+		ratio, side := t.NPhotons/est.NPhotons, "above"
+		if ratio < 1 {
+			ratio, side = 1/ratio, "below"
+		}
+		fmt.Fprintf(log, "warning: nphotons %.6g is %.3g× %s the %.6g photons a pattern of the data: the physics scale is off (leave nphotons out, or 0, to use the data's)\n",
+			t.NPhotons, ratio, side, est.NPhotons)
+	}
+	return cfg, ds, nil
+}
