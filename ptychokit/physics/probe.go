@@ -48,3 +48,32 @@ func DiskProbeWithPhase(n int, diameter, edgePhase float64) *data.ComplexImage {
 	}
 	return p
 }
+
+// ProbeAsymmetry measures how far a probe is from centro-symmetric about
+// pixel (N/2, N/2): Σ|P(r) − P(−r)|² / (2·Σ|P|²), 0 for P(−r) = P(r), about
+// 1 for an unrelated P(−r).
+//
+// With a centro-symmetric probe one diffraction pattern cannot tell an
+// object O from its twin O'(r) = conj(O(−r))·conj(P(r))/P(r): the exit
+// waves P·O' and P·O are conj(ψ(−r)) and ψ, whose far-field intensities
+// are equal. Only overlapping patterns, seen together, break the tie.
+// Pixels whose mirror falls outside the array (row or column 0) are left out.
+func ProbeAsymmetry(p *data.ComplexImage) float64 {
+	n, m := p.H, p.W
+	var diff, energy float64
+	for y := 0; y < n; y++ {
+		for x := 0; x < m; x++ {
+			v := p.Pix[y*m+x]
+			energy += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+			if y == 0 || x == 0 {
+				continue
+			}
+			d := v - p.Pix[(n-y)*m+(m-x)]
+			diff += float64(real(d))*float64(real(d)) + float64(imag(d))*float64(imag(d))
+		}
+	}
+	if energy == 0 {
+		return 0
+	}
+	return diff / (2 * energy)
+}

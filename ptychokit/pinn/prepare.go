@@ -6,6 +6,7 @@ import (
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // photonMismatch is the factor between a given nphotons and the data's own
@@ -13,6 +14,11 @@ import (
 // more than √10 ≈ 3 in amplitude, which the trainable log_scale must undo
 // before the network sees counts of the right size.
 const photonMismatch = 10
+
+// TwinAsymmetry is the physics.ProbeAsymmetry below which a gridsize-1 run
+// is warned of the twin ambiguity: the soft-disk probe of the simulator
+// measures 0, the experimental run1084 probe 0.995, the Siemens star's 0.34.
+const TwinAsymmetry = 0.05
 
 // PrepareTraining returns the scan a run of cfg trains on and cfg resolved
 // against it — what TrainOn does first, for a caller that groups and
@@ -39,6 +45,12 @@ func PrepareTraining(cfg config.Run, ds *data.Dataset, log io.Writer) (config.Ru
 		}
 		fmt.Fprintf(log, "n_subsample: training on %d of the %d scan points (subsample_seed %d)\n", m, ds.Count, cfg.Data.SubsampleSeed)
 		ds = sub
+	}
+	if cfg.Model.Gridsize == 1 && ds.Probe != nil {
+		if a := physics.ProbeAsymmetry(ds.Probe); a < TwinAsymmetry {
+			fmt.Fprintf(log, "warning: gridsize 1 with a centro-symmetric probe (asymmetry %.3f < %.2f): one pattern cannot tell the object from its twin conj(O(−r)), so patches come out either way and the stitched object mixes them; use --gridsize 2, where overlapping patterns decide\n",
+				a, TwinAsymmetry)
+		}
 	}
 	est := ds.EstimatePhotons()
 	switch t := &cfg.Training; {
