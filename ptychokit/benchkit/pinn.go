@@ -37,8 +37,8 @@ func (c PINNCase) String() string {
 }
 
 // Model returns the configuration the case builds: PtychoPINN's defaults
-// with N, gridsize and n_filters_scale from the case, and probe_big off (the
-// network of DESIGN.md that bench/peers.py also builds).
+// with N, gridsize and n_filters_scale from the case, probe_big off and raw
+// input amplitudes (the network of DESIGN.md that bench/peers.py also builds).
 func (c PINNCase) Model() config.Run {
 	cfg := config.Defaults()
 	// The inputs are random, with no photon count to read: PtychoPINN's.
@@ -49,6 +49,9 @@ func (c PINNCase) Model() config.Run {
 		cfg.Model.NFiltersScale = c.NFiltersScale
 	}
 	cfg.Model.ProbeBig = false
+	// The peer feeds raw amplitudes; standardising them is one elementwise
+	// op a step, and it needs statistics of data the bench does not have.
+	cfg.Model.InputTransform = "none"
 	cfg.Training.BatchSize = c.Batch
 	return cfg
 }

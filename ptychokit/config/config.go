@@ -74,9 +74,10 @@ type Model struct {
 	// Keras's default) or InitHeZeroOut (see the constants).
 	Init string `json:"init"`
 	// InputTransform is applied to the network's input amplitudes:
-	// "none" (PtychoPINN's), "sqrt" or "log1p" (compress the dynamic range
-	// of a diffraction pattern, whose centre outweighs the speckle by
-	// orders of magnitude).
+	// "standardize" (the default: each detector pixel minus its mean over
+	// the training patterns, over its standard deviation — see package
+	// pinn, input.go, for why and what it measured), "none" (PtychoPINN's
+	// raw amplitudes), "sqrt" or "log1p".
 	InputTransform string `json:"input_transform"`
 }
 
@@ -193,7 +194,7 @@ func Defaults() Run {
 			ProbeTrainable:          false,
 			IntensityScaleTrainable: true,
 			Init:                    InitGlorot,
-			InputTransform:          "none",
+			InputTransform:          "standardize",
 		},
 		Training: Training{
 			NPhotons:           0, // from the data

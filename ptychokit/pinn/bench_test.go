@@ -48,7 +48,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.New()
-			if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
+			if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, ds.Probe.Pix, groups); err != nil {
 				b.Fatal(err)
 			}
 			trainer := newTrainer(device.CPU(), ctx, cfg, groups.CanvasPad)
@@ -108,7 +108,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 	defer res.finalize()
 	ctx := context.New()
 	ctx.SetParam(optimizers.ParamLearningRate, 1e-4)
-	if err := InitProbe(ctx, cfg.Model, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix); err != nil {
+	if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix, g); err != nil {
 		b.Fatal(err)
 	}
 	trainer := newTrainer(backend, ctx, cfg, g.CanvasPad)
@@ -162,7 +162,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 		b.Run(name, func(b *testing.B) {
 			ctx := context.New()
 			ctx.SetParam(optimizers.ParamLearningRate, 1e-4)
-			if err := InitProbe(ctx, cfg.Model, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix); err != nil {
+			if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix, g); err != nil {
 				b.Fatal(err)
 			}
 			opt := optimizers.Adam().Done()

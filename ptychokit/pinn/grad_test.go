@@ -74,7 +74,7 @@ func untrainedGS2(t *testing.T, n int) (config.Run, *Groups, *context.Context) {
 	}
 	ctx := context.New()
 	ctx.SetRNGStateFromSeed(3)
-	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
+	if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, ds.Probe.Pix, groups); err != nil {
 		t.Fatal(err)
 	}
 	return cfg, groups, ctx

@@ -36,6 +36,20 @@ const (
 // (dark corners) are not divided by ~0.
 const inputStdFloor = 0.01
 
+// InitModel creates the variables that Forward reads and training does not
+// create: the probe (InitProbe) and, with input_transform "standardize",
+// the input statistics of the training groups g (InitInputStats). Variables
+// that exist already (loaded from a checkpoint) are kept.
+func InitModel(ctx *context.Context, m config.Model, nphotons float64, probe []complex64, g *Groups) error {
+	if err := InitProbe(ctx, m, probe); err != nil {
+		return fmt.Errorf("probeGuess: %w", err)
+	}
+	if m.InputTransform != "standardize" {
+		return nil
+	}
+	return InitInputStats(ctx, m, nphotons, g)
+}
+
 // InitInputStats creates the per-pixel statistics of the network input from
 // the groups unless they exist already (loaded from a checkpoint). The
 // statistics are of X = counts/s (s = PhysicsScale), [N, N], over every
@@ -89,6 +103,10 @@ func standardize(ctx *context.Context, x *Node) *Node {
 	if meanVar == nil || stdVar == nil {
 		panic("ptychokit: pinn.Forward: input statistics missing; call InitInputStats first")
 	}
+	// A variable loaded from a checkpoint comes back trainable: say again
+	// that these are not (as probeField does for the probe).
+	meanVar.SetTrainable(false)
+	stdVar.SetTrainable(false)
 	g := x.Graph()
 	n := x.Shape().Dimensions[1]
 	mean := Reshape(meanVar.ValueGraph(g), 1, n, n, 1)

@@ -38,6 +38,7 @@ func TestPrepareTraining(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Defaults()
+			cfg.Model.Gridsize = 2 // gridsize 1 with the disk probe adds the twin warning (TestPrepareTwinWarning)
 			cfg.Training.NPhotons = tc.nphotons
 			var log strings.Builder
 			got, ds, err := PrepareTraining(cfg, tc.ds, &log)
@@ -110,5 +111,40 @@ func TestPrepareTraining(t *testing.T) {
 	// MakeGroups refuses an unresolved nphotons with a sentence.
 	if _, err := MakeGroups(lines, config.Defaults(), 4, false); err == nil || !strings.Contains(err.Error(), "nphotons = 0") {
 		t.Errorf("MakeGroups with nphotons 0: %v", err)
+	}
+}
+
+// TestPrepareTwinWarning: gridsize 1 with a centro-symmetric probe (the
+// soft disk of lines_N64) is warned of the twin ambiguity; an asymmetric
+// probe, or gridsize 2, is not.
+func TestPrepareTwinWarning(t *testing.T) {
+	symmetric := synthDataset(64, 3, 6, 1, 3)
+	asymmetric := synthDataset(64, 3, 6, 1, 3)
+	asymmetric.Probe = &data.ComplexImage{H: 64, W: 64, Pix: append([]complex64(nil), symmetric.Probe.Pix...)}
+	for i := range 64 * 32 { // darken the top half: no longer P(−r) = P(r)
+		asymmetric.Probe.Pix[i] *= 0.2
+	}
+	for _, tc := range []struct {
+		name     string
+		ds       *data.Dataset
+		gridsize int
+		warned   bool
+	}{
+		{"disk gridsize 1", symmetric, 1, true},
+		{"disk gridsize 2", symmetric, 2, false},
+		{"asymmetric gridsize 1", asymmetric, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Defaults()
+			cfg.Model.Gridsize = tc.gridsize
+			cfg.Training.NPhotons = 1e9
+			var log strings.Builder
+			if _, _, err := PrepareTraining(cfg, tc.ds, &log); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(log.String(), "twin"); got != tc.warned {
+				t.Errorf("log %q: twin warning %v, want %v", log.String(), got, tc.warned)
+			}
+		})
 	}
 }

@@ -194,13 +194,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		}
 	}
 	ctx.SetParam(ParamConfig, string(cfg.Marshal()))
-	if err := InitProbe(ctx, cfg.Model, ds.Probe.Pix); err != nil {
-		return nil, fmt.Errorf("%s: probeGuess: %w", ds.Path, err)
-	}
-	if cfg.Model.InputTransform == "standardize" {
-		if err := InitInputStats(ctx, cfg.Model, cfg.Training.NPhotons, groups); err != nil {
-			return nil, fmt.Errorf("%s: %w", ds.Path, err)
-		}
+	if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, ds.Probe.Pix, groups); err != nil {
+		return nil, fmt.Errorf("%s: %w", ds.Path, err)
 	}
 	state := newLoopState(ctx, cfg.Training.LearningRate)
 	history, err := readHistory(filepath.Join(out, HistoryFile), state.epoch())
