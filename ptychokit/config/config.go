@@ -167,6 +167,10 @@ type Data struct {
 	// SequentialSampling seeds the groups with the scan points in scan
 	// order (data.SequentialGroups) instead of a random sample (data.Groups).
 	SequentialSampling bool `json:"sequential_sampling"`
+	// InitFrom is the output directory of a trained model whose network
+	// weights and input statistics start this run (a fine-tune); its model
+	// options must be this run's. "" starts from random weights.
+	InitFrom string `json:"init_from"`
 }
 
 // Run is the whole configuration of a run.

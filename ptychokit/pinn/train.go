@@ -194,6 +194,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		}
 	}
 	ctx.SetParam(ParamConfig, string(cfg.Marshal()))
+	if !resuming && cfg.Data.InitFrom != "" {
+		if err := initFrom(ctx, cfg, cfg.Data.InitFrom); err != nil {
+			return nil, err
+		}
+	}
 	if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, ds.Probe.Pix, groups); err != nil {
 		return nil, fmt.Errorf("%s: %w", ds.Path, err)
 	}

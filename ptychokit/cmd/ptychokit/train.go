@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.IntVar(&t.EarlyStopPatience, "early_stop_patience", t.EarlyStopPatience, "stop after this many epochs without improvement (0 = never)")
 	fs.Float64Var(&t.ValidationSplit, "validation_split", t.ValidationSplit, "fraction of groups held out for the validation loss")
 	fs.Int64Var(&t.Seed, "seed", t.Seed, "seed for weights, groups, split and shuffling (same seed, same run)")
+	fs.StringVar(&d.InitFrom, "init_from", d.InitFrom, "fine-tune: start from the network of the model trained in this `directory` (its weights and input statistics, and its model options); the probe and photon count come from the new data")
 }
 
 // groupsFlag binds --n_groups to dst, and --n_images, PtychoPINN's old
@@ -161,6 +163,11 @@ file against its ground truth):
 	if cfg.Data.OutputDir == "" {
 		return errors.New("--output_dir is required")
 	}
+	if cfg.Data.InitFrom != "" {
+		if err := takeModelOptions(fs, &cfg); err != nil {
+			return err
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("bad option: %s", flagNames(err.Error()))
 	}
@@ -191,6 +198,34 @@ file against its ground truth):
 		return inferTo(backend, devices, cfg.Data.OutputDir, cfg.Data.TestDataFile, cfg.Data.OutputDir, 0, 0)
 	}
 	return nil
+}
+
+// modelFlags are the flags of config.Model: a fine-tune takes them from the
+// model it starts from.
+var modelFlags = []string{"N", "gridsize", "n_filters_scale", "model_type", "amp_activation", "object_big", "probe_big",
+	"pad_object", "probe_mask", "probe_trainable", "intensity_scale_trainable", "init", "input_transform"}
+
+// takeModelOptions sets cfg's model options to those of the model in
+// --init_from, refusing a model flag given with another value.
+func takeModelOptions(fs *flag.FlagSet, cfg *config.Run) error {
+	src, err := config.Load(cfg.Data.InitFrom)
+	if err != nil {
+		return fmt.Errorf("--init_from: %w", err)
+	}
+	given := cfg.Model
+	cfg.Model = src.Model
+	var conflict error
+	fs.Visit(func(f *flag.Flag) {
+		if conflict != nil || !slices.Contains(modelFlags, f.Name) {
+			return
+		}
+		mine := config.Run{Model: given}
+		theirs := config.Run{Model: src.Model}
+		if d := config.SameModel(mine, theirs); d != "" && strings.Contains(d, "."+f.Name+":") {
+			conflict = fmt.Errorf("--%s: the model in --init_from %s has another value (given vs the model's: %s); a fine-tune keeps its network, leave the flag out", f.Name, cfg.Data.InitFrom, d)
+		}
+	})
+	return conflict
 }
 
 // timeBreakdown says where the time of a training call went: setting up,
