@@ -6,7 +6,7 @@ OUT ?= out
 GALLERY ?= $(OUT)/gallery
 GOTEST_FLAGS ?= -timeout 20m
 
-.PHONY: all build test test-go kernel notebooks datasets model gallery demo bench vet clean
+.PHONY: all build test test-go kernel notebooks datasets model demo-model gallery demo bench vet clean
 
 all: build
 
@@ -40,6 +40,10 @@ datasets: build
 ## model: retrain the PtychoPINN model kept in datasets/models (about an hour on 2 cores; DEVICE=gpu: ~1 min)
 model: build
 	DEVICE=$(or $(DEVICE),cpu) bash datasets/make_model.sh $(BIN)
+
+## demo-model: retrain the model make demo fine-tunes (DEVICE=gpu: about a minute; the default)
+demo-model: build
+	DEVICE=$(or $(DEVICE),gpu) bash datasets/make_demo_model.sh $(BIN)
 
 ## gallery: every figure type as PNG into GALLERY=DIR
 gallery:
