@@ -32,13 +32,7 @@ func initFrom(ctx *context.Context, cfg config.Run, dir string) error {
 	if src.Model != cfg.Model {
 		return fmt.Errorf("--init_from %s: its network differs from this run's (%s); leave the model options out to take the model's", dir, config.SameModel(src, config.Run{Model: cfg.Model, Training: src.Training}))
 	}
-	ckptDir := ""
-	for _, sub := range []string{BestDir, CheckpointDir} {
-		if hasCheckpoint(filepath.Join(dir, sub)) {
-			ckptDir = filepath.Join(dir, sub)
-			break
-		}
-	}
+	ckptDir := modelCheckpointDir(dir)
 	if ckptDir == "" {
 		return fmt.Errorf("--init_from %s: no checkpoint in %s/ or %s/", dir, BestDir, CheckpointDir)
 	}

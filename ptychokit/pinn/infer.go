@@ -49,13 +49,7 @@ func Load(backend backends.Backend, dir string) (m *Model, err error) {
 	if err != nil {
 		return nil, err
 	}
-	ckptDir := ""
-	for _, sub := range []string{BestDir, CheckpointDir} {
-		if hasCheckpoint(filepath.Join(dir, sub)) {
-			ckptDir = filepath.Join(dir, sub)
-			break
-		}
-	}
+	ckptDir := modelCheckpointDir(dir)
 	if ckptDir == "" {
 		return nil, fmt.Errorf("%s: no checkpoint in %s/ or %s/", dir, BestDir, CheckpointDir)
 	}
@@ -73,6 +67,17 @@ func Load(backend backends.Backend, dir string) (m *Model, err error) {
 		}
 	}
 	return &Model{Config: cfg, Checkpoint: ckptDir, backend: backend, ctx: ctx}, nil
+}
+
+// modelCheckpointDir is the folder of a model directory whose checkpoint
+// inference reads: best/, else checkpoints/; "" when neither holds one.
+func modelCheckpointDir(dir string) string {
+	for _, sub := range []string{BestDir, CheckpointDir} {
+		if hasCheckpoint(filepath.Join(dir, sub)) {
+			return filepath.Join(dir, sub)
+		}
+	}
+	return ""
 }
 
 func hasCheckpoint(dir string) bool {
