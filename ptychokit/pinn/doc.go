@@ -12,9 +12,13 @@
 //
 // Units. A dataset's diffraction d is rescaled by data.InputScale to X (mean
 // pattern energy (N/2)²) and by s = sqrt(nphotons)/(N/2) (PhysicsScale) to
-// counts amplitude s·X, whose mean pattern energy is nphotons. The network
-// sees s·X/exp(log_scale), log_scale a scalar variable starting at log s
-// (trainable with intensity_scale_trainable). The probe is scaled to
+// counts amplitude s·X, whose mean pattern energy is nphotons (read from
+// the data by default, PrepareTraining). The network sees x = s·X/exp(log_scale),
+// log_scale a scalar variable starting at log s (trainable with
+// intensity_scale_trainable), standardised per detector pixel by default
+// ((x − mean)/std over the training patterns, input.go: without it the
+// common part of the patterns dominates the input and runs sit on a
+// flat-object plateau; docs/training.md). The probe is scaled to
 // Σ|probe|² = 4·(N/2)² (InitProbe). The predicted intensity is
 // λ = fftshift(|DFT2(probe·patch)|²)/N² · exp(2·log_scale), in counts; the
 // Poisson loss compares it with k = (s·X)² (PoissonNLL). With nphotons 0

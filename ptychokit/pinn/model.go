@@ -56,7 +56,10 @@ type Output struct {
 // 1). The probe variables must exist in ctx.In(ScopePhysics) (see
 // InitProbe) — Forward reads them.
 //
-// The network sees counts/exp(log_scale); log_scale starts at log s. The
+// The network sees counts/exp(log_scale), standardised per pixel with
+// input_transform "standardize" (InitModel creates the statistics);
+// log_scale starts at log s. With pad_object false the decoders end with
+// one more up block and predict the whole N×N patch. The
 // encoder is blocks of [Conv3×3+ReLU]×2 + MaxPool2; each decoder (amplitude,
 // phase, separate weights) blocks of [Conv3×3+ReLU]×2 + Upsample2, to
 // N/2×N/2, then Conv3×3 to C channels: amplitude sigmoid (or amp_activation),
