@@ -92,6 +92,10 @@ const (
 	InitHeZeroOut = "he_zero_out"
 )
 
+// InputStandardize is the default Model.InputTransform: each detector pixel
+// standardised over the training patterns.
+const InputStandardize = "standardize"
+
 // legacyModelDefaults fills the fields that configurations written before
 // they existed lack, with the behaviour those versions had.
 func (m *Model) legacyModelDefaults() {
@@ -198,7 +202,7 @@ func Defaults() Run {
 			ProbeTrainable:          false,
 			IntensityScaleTrainable: true,
 			Init:                    InitGlorot,
-			InputTransform:          "standardize",
+			InputTransform:          InputStandardize,
 		},
 		Training: Training{
 			NPhotons:           0, // from the data
@@ -278,7 +282,7 @@ func (r Run) Validate() error {
 		bad("init", m.Init, fmt.Sprintf("want %q or %q", InitGlorot, InitHeZeroOut))
 	}
 	switch m.InputTransform {
-	case "none", "sqrt", "log1p", "standardize":
+	case "none", "sqrt", "log1p", InputStandardize:
 	default:
 		bad("input_transform", m.InputTransform, `want "none", "sqrt", "log1p" or "standardize"`)
 	}

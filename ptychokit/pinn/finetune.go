@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
@@ -45,15 +44,12 @@ func initFrom(ctx *context.Context, cfg config.Run, dir string) error {
 		if !inScopes(v.Scope(), finetuneScopes) {
 			continue
 		}
-		value, err := v.Value()
-		if err != nil {
-			return fmt.Errorf("--init_from %s: %s: %v", ckptDir, v.ScopeAndName(), err)
-		}
-		dst := ctx.InAbsPath(v.Scope()).Checked(false)
-		if dst.GetVariable(v.Name()) != nil {
+		if ctx.InAbsPath(v.Scope()).GetVariable(v.Name()) != nil {
 			return fmt.Errorf("ptychokit: initFrom: %s exists already", v.ScopeAndName())
 		}
-		dst.VariableWithValue(v.Name(), tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](value), value.Shape().Dimensions...))
+		if _, err := v.CloneToContext(ctx); err != nil {
+			return fmt.Errorf("--init_from %s: %s: %v", ckptDir, v.ScopeAndName(), err)
+		}
 		copied++
 	}
 	if copied == 0 {

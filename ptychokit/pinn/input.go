@@ -38,23 +38,23 @@ const inputStdFloor = 0.01
 
 // InitModel creates the variables that Forward reads and training does not
 // create: the probe (InitProbe) and, with input_transform "standardize",
-// the input statistics of the training groups g (InitInputStats). Variables
+// the input statistics of the training groups g (initInputStats). Variables
 // that exist already (loaded from a checkpoint) are kept.
 func InitModel(ctx *context.Context, m config.Model, nphotons float64, probe []complex64, g *Groups) error {
 	if err := InitProbe(ctx, m, probe); err != nil {
 		return fmt.Errorf("probeGuess: %w", err)
 	}
-	if m.InputTransform != "standardize" {
+	if m.InputTransform != config.InputStandardize {
 		return nil
 	}
-	return InitInputStats(ctx, m, nphotons, g)
+	return initInputStats(ctx, nphotons, g)
 }
 
-// InitInputStats creates the per-pixel statistics of the network input from
+// initInputStats creates the per-pixel statistics of the network input from
 // the groups unless they exist already (loaded from a checkpoint). The
 // statistics are of X = counts/s (s = PhysicsScale), [N, N], over every
 // pattern of every group.
-func InitInputStats(ctx *context.Context, m config.Model, nphotons float64, g *Groups) error {
+func initInputStats(ctx *context.Context, nphotons float64, g *Groups) error {
 	sctx := ctx.In(ScopeInput).Checked(false)
 	if sctx.GetVariable(VarInputMean) != nil && sctx.GetVariable(VarInputStd) != nil {
 		return nil
@@ -96,12 +96,12 @@ func InitInputStats(ctx *context.Context, m config.Model, nphotons float64, g *G
 }
 
 // standardize maps x [B, N, N, C] to (x − mean)/std with the statistics of
-// ctx (InitInputStats).
+// ctx (InitModel).
 func standardize(ctx *context.Context, x *Node) *Node {
 	sctx := ctx.In(ScopeInput)
 	meanVar, stdVar := sctx.GetVariable(VarInputMean), sctx.GetVariable(VarInputStd)
 	if meanVar == nil || stdVar == nil {
-		panic("ptychokit: pinn.Forward: input statistics missing; call InitInputStats first")
+		panic("ptychokit: pinn.Forward: input statistics missing; call InitModel first")
 	}
 	// A variable loaded from a checkpoint comes back trainable: say again
 	// that these are not (as probeField does for the probe).

@@ -99,12 +99,7 @@ func Forward(ctx *context.Context, m config.Model, nphotons float64, counts, off
 	}
 
 	logScale := logScaleVar(ctx, m, nphotons).ValueGraph(g)
-	x := Div(counts, Exp(logScale))
-	if m.InputTransform == "standardize" {
-		x = standardize(ctx, x)
-	} else {
-		x = inputTransform(m.InputTransform, x)
-	}
+	x := inputTransform(ctx, m.InputTransform, Div(counts, Exp(logScale)))
 
 	features := encoder(ctx.In(ScopeEncoder), m, x)
 	amp := decoder(ctx.In(ScopeAmplitude), m, features, ampActivation(m.AmpActivation))
@@ -265,10 +260,12 @@ func decoder(ctx *context.Context, m config.Model, x *Node, activation func(*Nod
 	return Add(head, Mul(border, ring))
 }
 
-// inputTransform compresses the input amplitudes x ≥ 0 as config.Model's
-// InputTransform says.
-func inputTransform(name string, x *Node) *Node {
+// inputTransform maps the input amplitudes x ≥ 0 as config.Model's
+// InputTransform says (standardize reads the statistics in ctx).
+func inputTransform(ctx *context.Context, name string, x *Node) *Node {
 	switch name {
+	case config.InputStandardize:
+		return standardize(ctx, x)
 	case "sqrt":
 		return Sqrt(AddScalar(x, 1e-6))
 	case "log1p":

@@ -114,6 +114,17 @@ type Result struct {
 	InputWaitSeconds float64
 }
 
+// Best returns the statistics of the best epoch (the one whose weights are
+// in best/); false when no epoch has run.
+func (r *Result) Best() (EpochStats, bool) {
+	for _, h := range r.History {
+		if h.Epoch == r.BestEpoch {
+			return h, true
+		}
+	}
+	return EpochStats{}, false
+}
+
 // Train loads cfg.Data.TrainDataFile and trains on it (see TrainOn).
 func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result, error) {
 	if cfg.Data.TrainDataFile == "" {
@@ -309,10 +320,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if state.stopped() {
 		res.StoppedEarly = true
 	}
-	for _, h := range res.History {
-		if h.Epoch == res.BestEpoch {
-			res.Flat = h.Flat()
-		}
+	if best, ok := res.Best(); ok {
+		res.Flat = best.Flat()
 	}
 	res.MedianStepSeconds = median(stepSeconds)
 	return res, nil

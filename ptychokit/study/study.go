@@ -72,9 +72,9 @@ type Options struct {
 	Devices       int
 	ResidentBytes int64
 	// StitchKeep is the side of the central part of each predicted patch
-	// that is stitched (pinn.ReconstructOptions.Keep; 0: PtychoPINN's 20 at
-	// N = 64). A sparse scan — a half scan especially — leaves holes between
-	// the kept parts (RunResult.Uncovered); a larger StitchKeep closes them.
+	// that is stitched (pinn.ReconstructOptions.Keep; 0: the whole patch the
+	// network predicts). A small part on a sparse scan — a half scan
+	// especially — leaves holes between the kept parts (RunResult.Uncovered).
 	StitchKeep int
 	// Progress receives one line per finished run; nil is silent.
 	Progress io.Writer
@@ -176,7 +176,7 @@ func (o *Options) validate() error {
 	case o.Jobs < 1:
 		return fmt.Errorf("--jobs %d: want ≥ 1", o.Jobs)
 	case o.StitchKeep < 0:
-		return fmt.Errorf("--stitch_keep %d: want ≥ 0 (0 = PtychoPINN's 20 at N = 64)", o.StitchKeep)
+		return fmt.Errorf("--stitch_keep %d: want ≥ 0 (0 = the whole patch the network predicts)", o.StitchKeep)
 	case o.RPIEIterations < 0:
 		return fmt.Errorf("--rpie_iterations %d: want ≥ 0 (0 = no rPIE reference)", o.RPIEIterations)
 	case o.Config.Data.TestDataFile != "":

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 )
 
 // devicesFlag adds the --devices flag of the commands that can split their
@@ -31,4 +32,35 @@ func openDevices(backend backends.Backend, value string) (int, error) {
 		fmt.Printf("devices: %d of %d, batches split over them (XLA sharding)\n", n, backend.NumDevices())
 	}
 	return n, nil
+}
+
+// openBackend opens the --device backend and resolves --devices on it,
+// printing the lines that say what the run computes on.
+func openBackend(dev, devs string) (backends.Backend, int, error) {
+	backend, err := openDevice(dev)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := openDevices(backend, devs)
+	if err != nil {
+		return nil, 0, err
+	}
+	return backend, n, nil
+}
+
+// deviceDataFlag adds --device_data_mb (train, study) and returns the
+// function that reads it as pinn.TrainOptions.ResidentBytes (0 MB: never
+// resident, which TrainOptions spells -1).
+func deviceDataFlag(fs *flag.FlagSet) func() (int64, error) {
+	mb := fs.Int64("device_data_mb", pinn.DefaultResidentBytes>>20,
+		"keep the training groups on the device (a copy on each) when they take at most this many MB, so a step uploads only its indices; larger data goes up a batch at a time; 0: always a batch at a time")
+	return func() (int64, error) {
+		switch {
+		case *mb < 0:
+			return 0, fmt.Errorf("--device_data_mb %d: must be 0 or more", *mb)
+		case *mb == 0:
+			return -1, nil
+		}
+		return *mb << 20, nil
+	}
 }

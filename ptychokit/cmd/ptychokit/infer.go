@@ -66,11 +66,7 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 	if err != nil {
 		return fmt.Errorf("--stitch %q: want %s", *mode, modeNames())
 	}
-	backend, err := openDevice(*dev)
-	if err != nil {
-		return err
-	}
-	devices, err := openDevices(backend, *devs)
+	backend, devices, err := openBackend(*dev, *devs)
 	if err != nil {
 		return err
 	}

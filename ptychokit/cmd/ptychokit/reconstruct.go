@@ -101,11 +101,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	backend, err := openDevice(*dev)
-	if err != nil {
-		return err
-	}
-	devices, err := openDevices(backend, *devs)
+	backend, devices, err := openBackend(*dev, *devs)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
-	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 	"github.com/ptychokit/ptychokit/ptychokit/study"
 )
 
@@ -47,10 +46,11 @@ fractions of Nyquist) over the even half's region, exactly as
 'eval --two_half --reconstruction seedK/even/reconstruction.npz --truth
 seedK/odd/reconstruction.npz' does; rPIE likewise. The collapse reference is
 then rPIE's reconstruction (--rpie_iterations), else the file's objectGuess,
-else runs are not judged. A half scan is sparse: PtychoPINN's stitching (the
-central 20 px of each 64 px patch) left 7-12%% of lines_N64's halves empty,
-which ruins their FRC (FRC50 0.02, rPIE's 0.76); --stitch_keep 40 left 0.1%%
-(FRC50 0.53). The report warns when the holes pass 1%%.
+else runs are not judged. A half scan is sparse: PtychoPINN's own stitching
+(infer --stitch keep, the central 20 px of each 64 px patch) left 7-12%% of
+lines_N64's halves empty, which ruined their FRC (FRC50 0.02, rPIE's 0.76);
+the default Gaussian window over the whole patch covers every scanned pixel.
+The report warns when holes pass 1%%.
 
 Each run has its own folder OUTPUT_DIR/<scan>/seed<k> (config.json,
 history.csv, best/, reconstruction.npz, run.json; with --two_half, even/ and
@@ -76,14 +76,13 @@ Examples:
 	runFlags(fs, &cfg)
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
-	deviceMB := fs.Int64("device_data_mb", pinn.DefaultResidentBytes>>20,
-		"keep each run's training groups on the device when they take at most this many MB (as 'train'); 0: always a batch at a time")
+	deviceData := deviceDataFlag(fs)
 	seeds := fs.String("seeds", "1-5", "training seeds, one run each: a list and/or ranges, e.g. 1-10 or 1,3,5 or 1-3,8")
 	dataFiles := fs.String("data", "", "canonical NPZ scans to study, comma separated (default: --train_data_file)")
 	jobs := fs.Int("jobs", 1, "runs trained at the same time in this process")
 	rpieIterations := fs.Int("rpie_iterations", 0, "also reconstruct each scan once with rPIE, this many iterations, as the reference (0 = no)")
 	twoHalf := fs.Bool("two_half", false, "no ground truth: per seed, models on the even and odd scan points, scored by their two-half FRC")
-	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (as 'infer'; 0 = PtychoPINN's 20 at N=64); raise it when the report says the stitching left holes")
+	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (as 'infer'; 0 = the whole patch the network predicts); raise it when the report says the stitching left holes")
 	fs.Lookup("output_dir").Usage = "folder of the study (required): study.json and a folder per scan and seed; finished runs there are reused"
 	fs.Lookup("train_data_file").Usage = "a scan to study when --data is not given"
 	fs.Lookup("test_data_file").Usage = "not used by study: each run is scored on the scan it was trained on"
@@ -100,8 +99,10 @@ Examples:
 		return errors.New("--seed: study trains one run per seed of --seeds; give --seeds instead")
 	case cfg.Data.OutputDir == "":
 		return errors.New("--output_dir is required")
-	case *deviceMB < 0:
-		return fmt.Errorf("--device_data_mb %d: must be 0 or more", *deviceMB)
+	}
+	residentBytes, err := deviceData()
+	if err != nil {
+		return err
 	}
 	seedList, err := study.ParseSeeds(*seeds)
 	if err != nil {
@@ -127,15 +128,7 @@ Examples:
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("bad option: %s", flagNames(err.Error()))
 	}
-	residentBytes := *deviceMB << 20
-	if residentBytes == 0 {
-		residentBytes = -1
-	}
-	backend, err := openDevice(*dev)
-	if err != nil {
-		return err
-	}
-	devices, err := openDevices(backend, *devs)
+	backend, devices, err := openBackend(*dev, *devs)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -44,7 +43,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.BoolVar(&m.ProbeTrainable, "probe_trainable", m.ProbeTrainable, "train the probe too")
 	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
 	fs.StringVar(&m.Init, "init", m.Init, "kernel initialisation: glorot (PtychoPINN's) | he_zero_out (He kernels, output convolutions at zero: the untrained model predicts a flat patch from live features)")
-	fs.StringVar(&m.InputTransform, "input_transform", m.InputTransform, "transform of the network's input amplitudes: none (PtychoPINN's) | sqrt | log1p")
+	fs.StringVar(&m.InputTransform, "input_transform", m.InputTransform, "transform of the network's input amplitudes: standardize (each detector pixel minus its mean over the training patterns, over its std: without it runs can sit on a flat-object plateau, docs/training.md) | none (PtychoPINN's raw amplitudes) | sqrt | log1p")
 	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2); 0 (the default) = the photons a pattern of the training data hold, or PtychoPINN's 1e9 when the data give no count (see above)")
 	fs.Float64Var(&t.NLLWeight, "nll_weight", t.NLLWeight, "weight of the Poisson negative log-likelihood on intensities")
 	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")
@@ -142,20 +141,16 @@ file against its ground truth):
 	fs.Bool("disable_mlflow", false, "accepted for compatibility with PtychoPINN's command line and does nothing: ptychokit has no MLflow (history.csv and the checkpoints are the run's record)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
-	deviceMB := fs.Int64("device_data_mb", pinn.DefaultResidentBytes>>20,
-		"keep the training groups on the device (a copy on each) when they take at most this many MB, so a step uploads only its indices; larger data goes up a batch at a time; 0: always a batch at a time")
+	deviceData := deviceDataFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
-	if *deviceMB < 0 {
-		return fmt.Errorf("--device_data_mb %d: must be 0 or more", *deviceMB)
-	}
-	residentBytes := *deviceMB << 20
-	if residentBytes == 0 {
-		residentBytes = -1
+	residentBytes, err := deviceData()
+	if err != nil {
+		return err
 	}
 	if cfg.Data.TrainDataFile == "" {
 		return errors.New("--train_data_file is required")
@@ -171,11 +166,7 @@ file against its ground truth):
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("bad option: %s", flagNames(err.Error()))
 	}
-	backend, err := openDevice(*dev)
-	if err != nil {
-		return err
-	}
-	devices, err := openDevices(backend, *devs)
+	backend, devices, err := openBackend(*dev, *devs)
 	if err != nil {
 		return err
 	}
@@ -200,29 +191,20 @@ file against its ground truth):
 	return nil
 }
 
-// modelFlags are the flags of config.Model: a fine-tune takes them from the
-// model it starts from.
-var modelFlags = []string{"N", "gridsize", "n_filters_scale", "model_type", "amp_activation", "object_big", "probe_big",
-	"pad_object", "probe_mask", "probe_trainable", "intensity_scale_trainable", "init", "input_transform"}
-
 // takeModelOptions sets cfg's model options to those of the model in
-// --init_from, refusing a model flag given with another value.
+// --init_from, refusing a model flag given with another value (the flags of
+// config.Model are named as its JSON keys, which SameModel reports).
 func takeModelOptions(fs *flag.FlagSet, cfg *config.Run) error {
 	src, err := config.Load(cfg.Data.InitFrom)
 	if err != nil {
 		return fmt.Errorf("--init_from: %w", err)
 	}
-	given := cfg.Model
+	diff := config.SameModel(config.Run{Model: cfg.Model}, config.Run{Model: src.Model})
 	cfg.Model = src.Model
 	var conflict error
 	fs.Visit(func(f *flag.Flag) {
-		if conflict != nil || !slices.Contains(modelFlags, f.Name) {
-			return
-		}
-		mine := config.Run{Model: given}
-		theirs := config.Run{Model: src.Model}
-		if d := config.SameModel(mine, theirs); d != "" && strings.Contains(d, "."+f.Name+":") {
-			conflict = fmt.Errorf("--%s: the model in --init_from %s has another value (given vs the model's: %s); a fine-tune keeps its network, leave the flag out", f.Name, cfg.Data.InitFrom, d)
+		if conflict == nil && diff != "" && strings.Contains(diff, "model."+f.Name+":") {
+			conflict = fmt.Errorf("--%s: the model in --init_from %s has another value (given vs the model's: %s); a fine-tune keeps its network, leave the flag out", f.Name, cfg.Data.InitFrom, diff)
 		}
 	})
 	return conflict
@@ -247,28 +229,25 @@ func timeBreakdown(res *pinn.Result) string {
 // flatWarning is the one line that says a run ended on the flat-object
 // plateau ("" when it did not).
 func flatWarning(res *pinn.Result) string {
-	if !res.Flat {
+	best, ok := res.Best()
+	if !res.Flat || !ok {
 		return ""
 	}
-	for _, h := range res.History {
-		if h.Epoch == res.BestEpoch {
-			return fmt.Sprintf("warning: the model is flat: at its best epoch (%d) it predicts a featureless object (amplitude contrast %.3f, phase spread %.3f rad, both below %.2f); training never left the initial plateau — train longer (--max_epochs), or see 'ptychokit train --help' on --input_transform and --gridsize",
-				h.Epoch, h.AmpContrast, h.PhaseSpread, pinn.PlateauContrast)
-		}
-	}
-	return ""
+	return fmt.Sprintf("warning: the model is flat: at its best epoch (%d) it predicts a featureless object (amplitude contrast %.3f, phase spread %.3f rad, both below %.2f); training never left the initial plateau — train longer (--max_epochs), or see 'ptychokit train --help' on --input_transform and --gridsize",
+		best.Epoch, best.AmpContrast, best.PhaseSpread, pinn.PlateauContrast)
 }
 
+// bestVal is the monitored loss of the best epoch: the validation loss, or
+// the training loss without validation.
 func bestVal(res *pinn.Result) float64 {
-	for _, h := range res.History {
-		if h.Epoch == res.BestEpoch {
-			if math.IsNaN(h.ValLoss) {
-				return h.TrainLoss
-			}
-			return h.ValLoss
-		}
+	best, ok := res.Best()
+	switch {
+	case !ok:
+		return math.NaN()
+	case math.IsNaN(best.ValLoss):
+		return best.TrainLoss
 	}
-	return math.NaN()
+	return best.ValLoss
 }
 
 func trainLosses(h []pinn.EpochStats) []float64 {
