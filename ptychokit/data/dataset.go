@@ -12,6 +12,16 @@ type ComplexImage struct {
 	Pix  []complex64
 }
 
+// TopLeft returns a copy of the top-left h×w of the image (h ≤ H, w ≤ W):
+// two images of different sizes compared over the frame they share.
+func (im *ComplexImage) TopLeft(h, w int) *ComplexImage {
+	out := &ComplexImage{H: h, W: w, Pix: make([]complex64, h*w)}
+	for y := range h {
+		copy(out.Pix[y*w:(y+1)*w], im.Pix[y*im.W:y*im.W+w])
+	}
+	return out
+}
+
 // Dataset is a canonical ptychography scan in memory (see the glossary in
 // package ptychokit for axes and conventions). Optional parts are nil/zero.
 type Dataset struct {

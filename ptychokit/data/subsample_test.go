@@ -56,3 +56,26 @@ func TestSelect(t *testing.T) {
 		}
 	}
 }
+
+// TestTopLeft: the copy holds the first w pixels of the first h rows, and
+// does not share the original's pixels.
+func TestTopLeft(t *testing.T) {
+	im := &ComplexImage{H: 3, W: 4, Pix: make([]complex64, 12)}
+	for i := range im.Pix {
+		im.Pix[i] = complex(float32(i), 0)
+	}
+	got := im.TopLeft(2, 3)
+	want := []complex64{0, 1, 2, 4, 5, 6}
+	if got.H != 2 || got.W != 3 || len(got.Pix) != len(want) {
+		t.Fatalf("TopLeft(2, 3) = %d×%d, %d pixels", got.H, got.W, len(got.Pix))
+	}
+	for i, v := range want {
+		if got.Pix[i] != v {
+			t.Fatalf("pixel %d = %v, want %v", i, got.Pix[i], v)
+		}
+	}
+	got.Pix[0] = 99
+	if im.Pix[0] != 0 {
+		t.Error("TopLeft shares the original's pixels")
+	}
+}

@@ -591,7 +591,7 @@ func (r *runner) rpieHalves(t *task, res *RunResult) error {
 func (res *RunResult) scoreTruth(rec *data.ComplexImage, xs, ys []float64, truth *data.ComplexImage) error {
 	if rec.H != truth.H || rec.W != truth.W {
 		h, w := min(rec.H, truth.H), min(rec.W, truth.W)
-		rec, truth = topLeft(rec, h, w), topLeft(truth, h, w)
+		rec, truth = rec.TopLeft(h, w), truth.TopLeft(h, w)
 	}
 	report, err := metrics.Compare(rec, truth, metrics.CompareOptions{ScanX: xs, ScanY: ys})
 	if err != nil {
@@ -657,12 +657,4 @@ func (res *RunResult) judge(reference float64, what string) {
 		return
 	}
 	res.Collapse, res.CollapseNote = &c, "amplitude contrast against "+what
-}
-
-func topLeft(im *data.ComplexImage, h, w int) *data.ComplexImage {
-	out := &data.ComplexImage{H: h, W: w, Pix: make([]complex64, h*w)}
-	for y := range h {
-		copy(out.Pix[y*w:(y+1)*w], im.Pix[y*im.W:y*im.W+w])
-	}
-	return out
 }

@@ -74,7 +74,7 @@ Example:
 		h, w := min(rec.H, truth.H), min(rec.W, truth.W)
 		fmt.Printf("note: %s is %d×%d and %s %d×%d; comparing their common top-left %d×%d\n",
 			*recPath, rec.H, rec.W, *truthPath, truth.H, truth.W, h, w)
-		rec, truth = cropImage(rec, h, w), cropImage(truth, h, w)
+		rec, truth = rec.TopLeft(h, w), truth.TopLeft(h, w)
 	}
 	opts := metrics.CompareOptions{ScanX: scanX, ScanY: scanY, CropMargin: *margin, SkipRegistration: *noRegister}
 
@@ -188,12 +188,4 @@ func quoteAll(keys []string) []string {
 		q[i] = fmt.Sprintf("%q", k)
 	}
 	return q
-}
-
-func cropImage(im *data.ComplexImage, h, w int) *data.ComplexImage {
-	out := &data.ComplexImage{H: h, W: w, Pix: make([]complex64, h*w)}
-	for y := range h {
-		copy(out.Pix[y*w:(y+1)*w], im.Pix[y*im.W:y*im.W+w])
-	}
-	return out
 }
