@@ -28,8 +28,11 @@ type Report struct {
 
 // ScanReport is the runs of one scan and their distribution.
 type ScanReport struct {
-	Data    string      `json:"data"`
-	Name    string      `json:"name"`
+	Data string `json:"data"`
+	Name string `json:"name"`
+	// Test is the scan the runs (and rPIE) were scored on when it is not
+	// Data (Options' Data.TestDataFile).
+	Test    string      `json:"test,omitempty"`
 	Runs    []RunResult `json:"runs"`
 	Summary Summary     `json:"summary"`
 	// RPIE is the rPIE reference (nil without Options.RPIEIterations).
@@ -218,6 +221,9 @@ func (rep *Report) Table() string {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "%s (%s): %d runs", s.Name, s.Data, len(s.Runs))
+		if s.Test != "" {
+			fmt.Fprintf(&b, " trained on it, each (and rPIE) scored on %s, which the models never saw", s.Test)
+		}
 		if rep.Mode == ModeTwoHalf {
 			b.WriteString(", each two models (even and odd scan points) scored by their two-half FRC")
 		}

@@ -42,8 +42,10 @@ const (
 type Options struct {
 	// Config is the training configuration of every run. Run sets, per run,
 	// its seed (Training.Seed), its scan (Data.TrainDataFile) and its folder
-	// (Data.OutputDir); Data.TestDataFile must be empty (each run is scored
-	// on the scan it was trained on).
+	// (Data.OutputDir). With Data.TestDataFile empty each run is scored on
+	// the scan it was trained on; else every run, and rPIE, is scored on that
+	// scan (with ground truth), which the models never saw — as PtychoPINN's
+	// paper scores its test objects.
 	Config config.Run
 	// Seeds are the runs' training seeds, one run (two with TwoHalf) each.
 	Seeds []int64
@@ -137,7 +139,7 @@ func Run(opts Options) (*Report, error) {
 	report.Config.Training.Seed = 0
 	report.Config.Data.TrainDataFile, report.Config.Data.OutputDir = "", opts.OutputDir
 	for _, sc := range scans {
-		s := ScanReport{Data: sc.path, Name: sc.name}
+		s := ScanReport{Data: sc.path, Name: sc.name, Test: opts.Config.Data.TestDataFile}
 		for _, t := range tasks {
 			if t.scan != sc {
 				continue
@@ -179,8 +181,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("--stitch_keep %d: want ≥ 0 (0 = the whole patch the network predicts)", o.StitchKeep)
 	case o.RPIEIterations < 0:
 		return fmt.Errorf("--rpie_iterations %d: want ≥ 0 (0 = no rPIE reference)", o.RPIEIterations)
-	case o.Config.Data.TestDataFile != "":
-		return errors.New("--test_data_file: not used by study (each run is scored on the scan it was trained on, --data)")
+	case o.Config.Data.TestDataFile != "" && o.TwoHalf:
+		return errors.New("--test_data_file: not with --two_half (the halves are scored against each other)")
 	}
 	seen := map[int64]bool{}
 	for _, s := range o.Seeds {
@@ -204,10 +206,35 @@ type scan struct {
 	// guessContrast is the amplitude contrast of the objectGuess over the
 	// same region (TwoHalf with an objectGuess that covers it; else 0).
 	guessContrast float64
+	// test is the scan every run of this scan is scored on
+	// (Data.TestDataFile; nil: the scan itself). It is shared by all scans.
+	test *data.Dataset
+}
+
+// scored is the scan the runs of sc are reconstructed and scored on.
+func (sc *scan) scored() *data.Dataset {
+	if sc.test != nil {
+		return sc.test
+	}
+	return sc.ds
 }
 
 func loadScans(opts Options) ([]*scan, error) {
 	var scans []*scan
+	var test *data.Dataset
+	if path := opts.Config.Data.TestDataFile; path != "" {
+		ds, err := data.Load(path, data.LoadOptions{RequireDiffraction: true})
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case ds.N != opts.Config.Model.N:
+			return nil, fmt.Errorf("--test_data_file %s: patterns are %d×%d but --N is %d", path, ds.N, ds.N, opts.Config.Model.N)
+		case ds.Object == nil:
+			return nil, fmt.Errorf("--test_data_file %s: no objectGuess (ground truth) to score against", path)
+		}
+		test = ds
+	}
 	byName := map[string]string{}
 	for _, path := range opts.Data {
 		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -224,13 +251,13 @@ func loadScans(opts Options) ([]*scan, error) {
 		if ds.N != opts.Config.Model.N {
 			return nil, fmt.Errorf("%s: patterns are %d×%d but --N is %d", path, ds.N, ds.N, opts.Config.Model.N)
 		}
-		sc := &scan{path: path, name: name, ds: ds}
+		sc := &scan{path: path, name: name, ds: ds, test: test}
 		switch {
 		case opts.TwoHalf:
 			if err := sc.split(); err != nil {
 				return nil, err
 			}
-		case ds.Object == nil:
+		case ds.Object == nil && test == nil:
 			return nil, fmt.Errorf("%s: no objectGuess (ground truth) to score against; for measured data use --two_half", path)
 		}
 		scans = append(scans, sc)
@@ -424,22 +451,29 @@ func (r *runner) run(t *task) (*RunResult, error) {
 // the mode, the scan (absolute path) and the training configuration of the
 // run, or rPIE's iterations.
 func (r *runner) runKey(t *task) RunKey {
-	abs, err := filepath.Abs(t.scan.path)
-	if err != nil {
-		abs = t.scan.path
-	}
+	abs := absPath(t.scan.path)
 	k := RunKey{Mode: ModeTruth, Data: abs, StitchKeep: r.opts.StitchKeep}
 	if r.opts.TwoHalf {
 		k.Mode = ModeTwoHalf
 	}
 	if t.rpie {
 		k.RPIEIterations, k.StitchKeep = r.opts.RPIEIterations, 0
+		if t.scan.test != nil {
+			k.Data = absPath(t.scan.test.Path)
+		}
 		return k
 	}
 	cfg := r.runConfig(t, "")
 	cfg.Data.OutputDir, cfg.Data.TrainDataFile = "", ""
 	k.Config = &cfg
 	return k
+}
+
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // runConfig is the training configuration of task t, writing into dir.
@@ -464,8 +498,8 @@ func readRun(path string, key RunKey) (*RunResult, bool) {
 }
 
 // train trains (or resumes) one model of task t into dir on ds and
-// reconstructs ds with its best weights.
-func (r *runner) train(t *task, dir, label string, ds *data.Dataset) (TrainingSummary, *pinn.Reconstruction, error) {
+// reconstructs scored with its best weights.
+func (r *runner) train(t *task, dir, label string, ds, scored *data.Dataset) (TrainingSummary, *pinn.Reconstruction, error) {
 	cfg := r.runConfig(t, dir)
 	name := t.name
 	if label != "" {
@@ -491,9 +525,9 @@ func (r *runner) train(t *task, dir, label string, ds *data.Dataset) (TrainingSu
 	if err := model.UseDevices(r.opts.Devices); err != nil {
 		return sum, nil, err
 	}
-	rec, err := model.Reconstruct(ds, pinn.ReconstructOptions{Keep: r.opts.StitchKeep})
+	rec, err := model.Reconstruct(scored, pinn.ReconstructOptions{Keep: r.opts.StitchKeep})
 	if err != nil {
-		return sum, nil, fmt.Errorf("%s: %w", ds.Path, err)
+		return sum, nil, fmt.Errorf("%s: %w", scored.Path, err)
 	}
 	if err := rec.Write(filepath.Join(dir, ReconstructionFile)); err != nil {
 		return sum, nil, err
@@ -502,18 +536,18 @@ func (r *runner) train(t *task, dir, label string, ds *data.Dataset) (TrainingSu
 }
 
 func (r *runner) pinnTruth(t *task, res *RunResult) error {
-	sum, rec, err := r.train(t, t.dir, "", t.scan.ds)
+	sum, rec, err := r.train(t, t.dir, "", t.scan.ds, t.scan.scored())
 	if err != nil {
 		return err
 	}
 	res.Training = []TrainingSummary{sum}
-	return res.scoreTruth(rec.Object, rec.XCoords, rec.YCoords, t.scan.ds.Object)
+	return res.scoreTruth(rec.Object, rec.XCoords, rec.YCoords, t.scan.scored().Object)
 }
 
 func (r *runner) pinnHalves(t *task, res *RunResult) error {
 	var objects [2]*data.ComplexImage
 	for i, label := range halfNames {
-		sum, rec, err := r.train(t, filepath.Join(t.dir, label), label, t.scan.halves[i])
+		sum, rec, err := r.train(t, filepath.Join(t.dir, label), label, t.scan.halves[i], t.scan.halves[i])
 		if err != nil {
 			return err
 		}
@@ -562,12 +596,12 @@ func (r *runner) rpie(name, dir string, ds *data.Dataset) (*solvers.Result, erro
 }
 
 func (r *runner) rpieTruth(t *task, res *RunResult) error {
-	rec, err := r.rpie(t.name, t.dir, t.scan.ds)
+	rec, err := r.rpie(t.name, t.dir, t.scan.scored())
 	if err != nil {
 		return err
 	}
 	res.Iterations = len(rec.History)
-	return res.scoreTruth(rec.Object, rec.XCoords, rec.YCoords, t.scan.ds.Object)
+	return res.scoreTruth(rec.Object, rec.XCoords, rec.YCoords, t.scan.scored().Object)
 }
 
 func (r *runner) rpieHalves(t *task, res *RunResult) error {

@@ -52,6 +52,11 @@ lines_N64's halves empty, which ruined their FRC (FRC50 0.02, rPIE's 0.76);
 the default Gaussian window over the whole patch covers every scanned pixel.
 The report warns when holes pass 1%%.
 
+Unseen scans: with --test_data_file T every model (and rPIE) is scored on T,
+a scan with ground truth it was not trained on, instead of on its own scan —
+as PtychoPINN's paper scores its test objects; the network then has to
+generalise, not only fit.
+
 Each run has its own folder OUTPUT_DIR/<scan>/seed<k> (config.json,
 history.csv, best/, reconstruction.npz, run.json; with --two_half, even/ and
 odd/). Running the same command again reuses every finished run and resumes
@@ -67,9 +72,8 @@ Examples:
   # time, rPIE beside them (about 80 s on an H200)
   ptychokit study --device gpu --data datasets/lines_N64.npz --seeds 1-10 --jobs 4 \
       --gridsize 2 --rpie_iterations 30 --output_dir out/study_gs2
-  # CPU (about 4 minutes on 2 cores): 3 seeds of a small network; so short a
-  # training leaves these runs on the initial plateau, and the study says so
-  # (collapsed 3 of 3, amplitude SSIM 0.45-0.54)
+  # CPU (about 10 minutes on 2 cores): 3 seeds of a small network, 8 epochs
+  # (measured, bench/cpu/session5: none collapsed, amplitude SSIM 0.735-0.738)
   ptychokit study --data datasets/lines_N64.npz --seeds 1-3 --n_filters_scale 0.25 \
       --max_epochs 8 --n_images 128 --batch_size 8 --learning_rate 0.003 \
       --output_dir out/study_cpu`, 100*study.CollapseRatio))
@@ -85,7 +89,7 @@ Examples:
 	keep := fs.Int("stitch_keep", 0, "side M of the central part of each patch that is stitched (as 'infer'; 0 = the whole patch the network predicts); raise it when the report says the stitching left holes")
 	fs.Lookup("output_dir").Usage = "folder of the study (required): study.json and a folder per scan and seed; finished runs there are reused"
 	fs.Lookup("train_data_file").Usage = "a scan to study when --data is not given"
-	fs.Lookup("test_data_file").Usage = "not used by study: each run is scored on the scan it was trained on"
+	fs.Lookup("test_data_file").Usage = "score every run (and rPIE) on this scan with ground truth, which the models never saw (default: each on the scan it was trained on)"
 	fs.Lookup("seed").Usage = "not used by study: --seeds sets each run's seed"
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -171,6 +171,51 @@ func TestStudyCLI(t *testing.T) {
 	}
 }
 
+// TestStudyTestDataCLI: with --test_data_file every model, and rPIE, is
+// scored on a scan it was not trained on (here another object with another
+// probe), exactly as 'eval' scores the reconstruction written.
+func TestStudyTestDataCLI(t *testing.T) {
+	test := filepath.Join("..", "..", "..", "datasets", "lines_run1084probe_N64.npz")
+	for _, f := range []string{canonicalLines, test} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("canonical dataset missing (make datasets): %v", err)
+		}
+	}
+	dir := t.TempDir()
+	args := append([]string{"study", "--data", canonicalLines, "--test_data_file", test, "--seeds", "1",
+		"--rpie_iterations", "1", "--output_dir", dir}, tinyTrainFlags...)
+	out, errOut, code := runInProcess(t, args...)
+	if code != 0 {
+		t.Fatalf("study: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "scored on "+test+", which the models never saw") {
+		t.Errorf("the table does not say where the runs were scored:\n%s", out)
+	}
+	rep := readStudy(t, dir)
+	if len(rep.Scans) != 1 || rep.Scans[0].Test != test || len(rep.Scans[0].Runs) != 1 || rep.Scans[0].RPIE == nil {
+		t.Fatalf("study.json: %+v", rep)
+	}
+	ds, err := data.Load(test, data.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range append(rep.Scans[0].Runs, *rep.Scans[0].RPIE) {
+		rec := filepath.Join(run.Dir, study.ReconstructionFile)
+		arrays, err := data.ReadArrays(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := arrays["xcoords"].Shape; len(got) != 1 || got[0] != len(ds.XCoords) {
+			t.Errorf("%s: %v positions, want the test scan's %d", run.Name, got, len(ds.XCoords))
+		}
+		var want metrics.Report
+		evalMetrics(t, &want, "--reconstruction", rec, "--truth", test)
+		if *run.Amplitude != want.Amplitude || *run.Phase != want.Phase || run.FRC50 != want.FRC50 {
+			t.Errorf("%s: study scored %+v / %+v, eval against the test scan %+v / %+v", run.Name, *run.Amplitude, *run.Phase, want.Amplitude, want.Phase)
+		}
+	}
+}
+
 // hasRow reports whether a line of out holds the fields of row, whatever
 // the spacing between them.
 func hasRow(out, row string) bool {
@@ -284,7 +329,8 @@ func TestStudyCLIErrors(t *testing.T) {
 		{"no ground truth", []string{"--data", noTruth}, "no objectGuess"},
 		{"seed flag", []string{"--data", canonicalLines, "--seed", "4"}, "--seed"},
 		{"jobs", []string{"--data", canonicalLines, "--jobs", "0"}, "--jobs"},
-		{"test file", []string{"--data", canonicalLines, "--test_data_file", canonicalLines}, "--test_data_file"},
+		{"test file without truth", []string{"--data", canonicalLines, "--test_data_file", noTruth}, "--test_data_file"},
+		{"test file with two halves", []string{"--data", canonicalLines, "--test_data_file", canonicalLines, "--two_half"}, "--two_half"},
 		{"bad train flag", []string{"--data", canonicalLines, "--gridsize", "9"}, "--gridsize"},
 		{"bad device", []string{"--data", canonicalLines, "--device", "tpu"}, "--device"},
 		{"no output", []string{"--data", canonicalLines, "--output_dir", ""}, "--output_dir"},
