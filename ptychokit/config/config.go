@@ -96,6 +96,12 @@ const (
 // standardised over the training patterns.
 const InputStandardize = "standardize"
 
+// Values of Training.EarlyStopMonitor.
+const (
+	MonitorValLoss = "val_loss" // the validation loss (the training loss without validation)
+	MonitorLoss    = "loss"     // the training loss, as PtychoPINN
+)
+
 // legacyModelDefaults fills the fields that configurations written before
 // they existed lack, with the behaviour those versions had.
 func (m *Model) legacyModelDefaults() {
@@ -134,9 +140,15 @@ type Training struct {
 	LRPatience int     `json:"lr_patience"`
 	LRFactor   float64 `json:"lr_factor"`
 	LRMin      float64 `json:"lr_min"`
-	// EarlyStopPatience stops training when the validation loss has not
-	// improved for that many epochs; 0 never stops early.
+	// EarlyStopPatience stops training when the monitored loss
+	// (EarlyStopMonitor) has not improved for that many epochs; 0 never
+	// stops early.
 	EarlyStopPatience int `json:"early_stop_patience"`
+	// EarlyStopMonitor is the loss early stopping watches: MonitorValLoss
+	// (the default) or MonitorLoss, the training loss, as PtychoPINN's
+	// EarlyStopping(monitor='loss'). The learning-rate schedule and the best
+	// checkpoint follow the validation loss either way.
+	EarlyStopMonitor string `json:"early_stop_monitor"`
 	// ValidationSplit is the fraction of groups held out for validation.
 	ValidationSplit float64 `json:"validation_split"`
 	// Seed seeds weight initialisation, grouping, the split and shuffling.
@@ -216,6 +228,7 @@ func Defaults() Run {
 			LRFactor:           0.5,
 			LRMin:              1e-4,
 			EarlyStopPatience:  3,
+			EarlyStopMonitor:   MonitorValLoss,
 			ValidationSplit:    0.05,
 			Seed:               1,
 			KeepCheckpoints:    1,
@@ -329,6 +342,9 @@ func (r Run) Validate() error {
 	if t.EarlyStopPatience < 0 {
 		bad("early_stop_patience", t.EarlyStopPatience, "want ≥ 0 (0 never stops early)")
 	}
+	if t.EarlyStopMonitor != MonitorValLoss && t.EarlyStopMonitor != MonitorLoss {
+		bad("early_stop_monitor", t.EarlyStopMonitor, "want val_loss or loss (the training loss)")
+	}
 	if !(t.ValidationSplit >= 0 && t.ValidationSplit < 1) {
 		bad("validation_split", t.ValidationSplit, "want a fraction in [0, 1)")
 	}
@@ -387,6 +403,9 @@ func Unmarshal(b []byte) (Run, error) {
 		return Run{}, fmt.Errorf("bad configuration: %w", err)
 	}
 	r.Model.legacyModelDefaults()
+	if r.Training.EarlyStopMonitor == "" { // written before the option existed
+		r.Training.EarlyStopMonitor = MonitorValLoss
+	}
 	if err := r.Validate(); err != nil {
 		return Run{}, fmt.Errorf("invalid configuration: %w", err)
 	}

@@ -142,7 +142,8 @@ func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result
 //
 // Adam with learning_rate, multiplied by lr_factor when the validation loss
 // has not improved for lr_patience epochs (not below lr_min); early stop after
-// early_stop_patience epochs without improvement; a seeded validation split
+// early_stop_patience epochs without improvement of early_stop_monitor (the
+// validation or the training loss); a seeded validation split
 // and a per-epoch shuffle derived from (seed, epoch). After every epoch the
 // weights, the optimiser state and the loop's state are checkpointed (GoMLX
 // checkpoints, with the configuration JSON inside), the best one copied to
@@ -421,12 +422,12 @@ type loopState struct {
 	ctx *context.Context
 }
 
-var stateVars = []string{"epoch", "lr", "best_loss", "best_epoch", "since_best_lr", "since_best_stop", "stopped"}
+var stateVars = []string{"epoch", "lr", "best_loss", "best_epoch", "since_best_lr", "since_best_stop", "stopped", "best_train_loss"}
 
 func newLoopState(ctx *context.Context, lr float64) *loopState {
 	sctx := ctx.InAbsPath(scopeState).Checked(false)
 	initial := map[string]float64{"epoch": 0, "lr": lr, "best_loss": math.Inf(1), "best_epoch": 0,
-		"since_best_lr": 0, "since_best_stop": 0, "stopped": 0}
+		"since_best_lr": 0, "since_best_stop": 0, "stopped": 0, "best_train_loss": math.Inf(1)}
 	for _, name := range stateVars {
 		sctx.VariableWithValue(name, initial[name]).SetTrainable(false)
 	}
@@ -447,8 +448,9 @@ func (s *loopState) bestEpoch() int { return int(s.get("best_epoch")) }
 func (s *loopState) stopped() bool  { return s.get("stopped") != 0 }
 
 // update records epoch's result, applies the plateau schedule and early
-// stopping, and reports whether the epoch is the best so far. The monitored
-// loss is the validation loss, or the training loss without validation.
+// stopping, and reports whether the epoch is the best so far. The best epoch
+// and the learning-rate schedule follow the validation loss, or the training
+// loss without validation; early stopping follows t.EarlyStopMonitor.
 //
 // Epochs whose predictions are still flat (EpochStats.Flat: the run has not
 // left the initial flat-object plateau) count for neither patience: with
@@ -461,28 +463,39 @@ func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improve
 		loss = st.TrainLoss
 	}
 	s.set("epoch", float64(epoch))
-	if loss < s.get("best_loss") {
+	flat := st.Flat()
+	improved = loss < s.get("best_loss")
+	switch {
+	case improved:
 		s.set("best_loss", loss)
 		s.set("best_epoch", float64(epoch))
 		s.set("since_best_lr", 0)
+	case !flat:
+		sinceLR := s.get("since_best_lr") + 1
+		if int(sinceLR) >= t.LRPatience {
+			s.set("lr", math.Max(s.lr()*t.LRFactor, t.LRMin))
+			sinceLR = 0
+		}
+		s.set("since_best_lr", sinceLR)
+	}
+	stopImproved := improved
+	if t.EarlyStopMonitor == config.MonitorLoss {
+		stopImproved = st.TrainLoss < s.get("best_train_loss")
+		if stopImproved {
+			s.set("best_train_loss", st.TrainLoss)
+		}
+	}
+	switch {
+	case stopImproved:
 		s.set("since_best_stop", 0)
-		return true
+	case !flat:
+		sinceStop := s.get("since_best_stop") + 1
+		s.set("since_best_stop", sinceStop)
+		if t.EarlyStopPatience > 0 && int(sinceStop) >= t.EarlyStopPatience {
+			s.set("stopped", 1)
+		}
 	}
-	if st.Flat() {
-		return false
-	}
-	sinceLR := s.get("since_best_lr") + 1
-	sinceStop := s.get("since_best_stop") + 1
-	if int(sinceLR) >= t.LRPatience {
-		s.set("lr", math.Max(s.lr()*t.LRFactor, t.LRMin))
-		sinceLR = 0
-	}
-	s.set("since_best_lr", sinceLR)
-	s.set("since_best_stop", sinceStop)
-	if t.EarlyStopPatience > 0 && int(sinceStop) >= t.EarlyStopPatience {
-		s.set("stopped", 1)
-	}
-	return false
+	return improved
 }
 
 // historyColumns are the columns of history.csv; files written before the
