@@ -168,6 +168,11 @@ type Data struct {
 	// --n_images); 0 seeds one group at every scan point (at gridsize 1:
 	// every point once, in scan order).
 	NImages int `json:"n_groups"`
+	// ProbeFile, when set, is an NPZ whose probe (data.ReadProbe: its
+	// probeGuess, or the probe a reconstruction wrote) replaces the training
+	// data's probeGuess — e.g. the probe an rPIE reconstruction refined,
+	// where the file's probeGuess is only an initial guess.
+	ProbeFile string `json:"probe_file,omitempty"`
 	// NeighborCount K: groups are drawn from each point's K nearest neighbours.
 	NeighborCount int `json:"neighbor_count"`
 	// OutputDir receives config.json, history.csv and the checkpoints.

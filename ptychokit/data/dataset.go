@@ -12,6 +12,17 @@ type ComplexImage struct {
 	Pix  []complex64
 }
 
+// Constant reports whether every pixel of im has the same value (an
+// initial guess, not a reconstruction).
+func (im *ComplexImage) Constant() bool {
+	for _, p := range im.Pix {
+		if p != im.Pix[0] {
+			return false
+		}
+	}
+	return true
+}
+
 // TopLeft returns a copy of the top-left h×w of the image (h ≤ H, w ≤ W):
 // two images of different sizes compared over the frame they share.
 func (im *ComplexImage) TopLeft(h, w int) *ComplexImage {

@@ -263,7 +263,7 @@ func uses(res *loadResult, d *Dataset, fromIntensity bool) []Use {
 		truth.Why = "no objectGuess"
 	case failed(ruleObject):
 		truth.Why = "objectGuess breaks the contract (see above)"
-	case constant(d.Object.Pix):
+	case d.Object.Constant():
 		truth.Why = "objectGuess is constant: an initial guess, not ground truth"
 	default:
 		truth.OK = true
@@ -281,14 +281,6 @@ func (res *loadResult) failedRule(r rule) bool {
 	return false
 }
 
-func constant(pix []complex64) bool {
-	for _, p := range pix {
-		if p != pix[0] {
-			return false
-		}
-	}
-	return true
-}
 
 func amplitudeStats(d *Dataset) *AmplitudeStats {
 	s := &AmplitudeStats{Min: math.Inf(1), Max: math.Inf(-1)}
