@@ -281,7 +281,6 @@ func (res *loadResult) failedRule(r rule) bool {
 	return false
 }
 
-
 func amplitudeStats(d *Dataset) *AmplitudeStats {
 	s := &AmplitudeStats{Min: math.Inf(1), Max: math.Inf(-1)}
 	var sum, energy float64
