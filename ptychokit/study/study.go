@@ -251,6 +251,9 @@ func loadScans(opts Options) ([]*scan, error) {
 		if ds.N != opts.Config.Model.N {
 			return nil, fmt.Errorf("%s: patterns are %d×%d but --N is %d", path, ds.N, ds.N, opts.Config.Model.N)
 		}
+		if note := pinn.ProbeGuessNote(ds, opts.Config); note != "" && opts.Progress != nil && opts.TwoHalf {
+			fmt.Fprintln(opts.Progress, note) // the halves' frames hide the guess from training
+		}
 		sc := &scan{path: path, name: name, ds: ds, test: test}
 		switch {
 		case opts.TwoHalf:
