@@ -6,7 +6,7 @@ OUT ?= out
 GALLERY ?= $(OUT)/gallery
 GOTEST_FLAGS ?= -timeout 20m
 
-.PHONY: all build test test-go kernel notebooks datasets model demo-model gallery demo bench vet clean
+.PHONY: all build test test-go kernel notebooks datasets model demo-model gallery demo paper-study bench vet clean
 
 all: build
 
@@ -52,6 +52,10 @@ gallery:
 ## demo: the main job on the embedded default (pure Go): data -> train -> reconstruct -> figures
 demo: build
 	bash scripts/demo.sh $(BIN) $(OUT)/demo
+
+## paper-study: PtychoPINN's paper protocol, 10 seeds scored on an unseen object (a GPU job, ~4 min on an H200; GRIDSIZE=1 for gridsize 1)
+paper-study: build
+	bash scripts/paper_protocol.sh $(BIN) $(OUT)/paper
 
 ## bench: speed on this machine's CPU, JSON in $(OUT)/bench.json
 bench: build

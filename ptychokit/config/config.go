@@ -173,6 +173,11 @@ type Data struct {
 	// data's probeGuess — e.g. the probe an rPIE reconstruction refined,
 	// where the file's probeGuess is only an initial guess.
 	ProbeFile string `json:"probe_file,omitempty"`
+	// TrainScanStep is set by training: the mean distance from each point of
+	// the training scan to its nearest neighbour (pixels). At gridsize ≥ 2
+	// 'infer' compares a new scan's with it: the network learns the spacing
+	// of its groups.
+	TrainScanStep float64 `json:"train_scan_step,omitempty"`
 	// NeighborCount K: groups are drawn from each point's K nearest neighbours.
 	NeighborCount int `json:"neighbor_count"`
 	// OutputDir receives config.json, history.csv and the checkpoints.

@@ -310,6 +310,22 @@ func scanStats(x, y []float64) *ScanStats {
 		s.MeanStep = math.NaN()
 		return s
 	}
+	s.MeanStep = MeanNeighbourStep(x, y)
+	return s
+}
+
+// MeanNeighbourStep is the mean distance from each scan point to its nearest
+// neighbour: the scan's step (NaN for fewer than two points or non-finite
+// coordinates).
+func MeanNeighbourStep(x, y []float64) float64 {
+	if len(x) < 2 {
+		return math.NaN()
+	}
+	for i := range x {
+		if math.IsNaN(x[i]+y[i]) || math.IsInf(x[i]+y[i], 0) {
+			return math.NaN()
+		}
+	}
 	g := newNeighbourGrid(x, y)
 	var nb []int
 	var total float64
@@ -321,8 +337,7 @@ func scanStats(x, y []float64) *ScanStats {
 		}
 		total += math.Hypot(x[j]-x[i], y[j]-y[i])
 	}
-	s.MeanStep = total / float64(len(x))
-	return s
+	return total / float64(len(x))
 }
 
 // String is a readable multi-line summary.

@@ -166,6 +166,9 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if out == "" {
 		return nil, errors.New("--output_dir is empty")
 	}
+	if step := data.MeanNeighbourStep(ds.XCoords, ds.YCoords); !math.IsNaN(step) {
+		cfg.Data.TrainScanStep = step
+	}
 	resuming, err := checkResume(cfg)
 	if err != nil {
 		return nil, err

@@ -106,6 +106,9 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 	if err != nil {
 		return err
 	}
+	if note := pinn.GeometryNote(model, ds); note != "" {
+		fmt.Fprintln(os.Stderr, note)
+	}
 	rec, err := model.Reconstruct(ds, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", testData, err)
