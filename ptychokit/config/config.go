@@ -96,6 +96,15 @@ const (
 // standardised over the training patterns.
 const InputStandardize = "standardize"
 
+// Values of Data.Probe besides a file.
+const (
+	// ProbeAuto: the data's probeGuess, refined first by rPIE when the file
+	// holds only initial guesses (a constant objectGuess; pinn.GuessFile).
+	ProbeAuto = "auto"
+	// ProbeGuess: the data's probeGuess as it is.
+	ProbeGuess = "guess"
+)
+
 // Values of Training.EarlyStopMonitor.
 const (
 	MonitorValLoss = "val_loss" // the validation loss (the training loss without validation)
@@ -168,11 +177,10 @@ type Data struct {
 	// --n_images); 0 seeds one group at every scan point (at gridsize 1:
 	// every point once, in scan order).
 	NImages int `json:"n_groups"`
-	// ProbeFile, when set, is an NPZ whose probe (data.ReadProbe: its
-	// probeGuess, or the probe a reconstruction wrote) replaces the training
-	// data's probeGuess — e.g. the probe an rPIE reconstruction refined,
-	// where the file's probeGuess is only an initial guess.
-	ProbeFile string `json:"probe_file,omitempty"`
+	// Probe is the probe training uses: ProbeAuto (the default), ProbeGuess,
+	// or an NPZ file whose probe (data.ReadProbe: its probeGuess, or the
+	// probe a reconstruction wrote) replaces the training data's probeGuess.
+	Probe string `json:"probe,omitempty"`
 	// TrainScanStep is set by training: the mean distance from each point of
 	// the training scan to its nearest neighbour (pixels). At gridsize ≥ 2
 	// 'infer' compares a new scan's with it: the network learns the spacing
@@ -247,6 +255,7 @@ func Defaults() Run {
 			NImages:       512,
 			NeighborCount: 4,
 			SubsampleSeed: 1,
+			Probe:         ProbeAuto,
 		},
 	}
 }
@@ -364,6 +373,9 @@ func (r Run) Validate() error {
 	if d.NImages < 0 {
 		bad("n_groups", d.NImages, "want ≥ 0 (0 uses every scan point)")
 	}
+	if d.Probe == "" {
+		bad("probe", d.Probe, "want auto, guess or an NPZ file")
+	}
 	if d.NSubsample < 0 {
 		bad("n_subsample", d.NSubsample, "want ≥ 0 (0 keeps every scan point)")
 	}
@@ -413,6 +425,9 @@ func Unmarshal(b []byte) (Run, error) {
 		return Run{}, fmt.Errorf("bad configuration: %w", err)
 	}
 	r.Model.legacyModelDefaults()
+	if r.Data.Probe == "" { // written before the option existed
+		r.Data.Probe = ProbeGuess
+	}
 	if r.Training.EarlyStopMonitor == "" { // written before the option existed
 		r.Training.EarlyStopMonitor = MonitorValLoss
 	}

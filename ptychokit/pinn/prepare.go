@@ -52,9 +52,6 @@ func PrepareTraining(cfg config.Run, ds *data.Dataset, log io.Writer) (config.Ru
 				a, TwinAsymmetry)
 		}
 	}
-	if note := ProbeGuessNote(ds, cfg); note != "" {
-		fmt.Fprintln(log, note)
-	}
 	est := ds.EstimatePhotons()
 	switch t := &cfg.Training; {
 	case t.NPhotons == 0 && est.OK:
@@ -72,17 +69,4 @@ func PrepareTraining(cfg config.Run, ds *data.Dataset, log io.Writer) (config.Ru
 			t.NPhotons, ratio, side, est.NPhotons)
 	}
 	return cfg, ds, nil
-}
-
-// ProbeGuessNote is a note for a scan whose objectGuess is a constant — an
-// initial guess, as measured files often carry — trained without --probe:
-// its probeGuess may be a starting guess too, which PtychoPINN, keeping the
-// probe fixed, cannot correct. Empty otherwise (a blank frame of zeros, as a
-// study's halves carry, is not a guess).
-func ProbeGuessNote(ds *data.Dataset, cfg config.Run) string {
-	if cfg.Data.ProbeFile != "" || ds.Object == nil || len(ds.Object.Pix) == 0 || ds.Object.Pix[0] == 0 || !ds.Object.Constant() {
-		return ""
-	}
-	return fmt.Sprintf("note: %s: objectGuess is constant (an initial guess), so probeGuess may be only a starting guess too; PtychoPINN keeps the probe fixed and cannot correct it: refine it first (ptychokit reconstruct --data %s --output_dir R) and train with --probe R/reconstruction.npz (measured on the Siemens star: two-half FRC50 0.006 with its probeGuess, 0.25-0.29 with rPIE's probe)",
-		ds.Path, ds.Path)
 }

@@ -156,7 +156,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if ds, err = withProbeFile(ds, cfg); err != nil {
+	if ds, err = resolveProbe(backend, ds, cfg, opts.Progress); err != nil {
 		return nil, err
 	}
 	if cfg, ds, err = PrepareTraining(cfg, ds, opts.Progress); err != nil {
@@ -420,25 +420,6 @@ func checkCheckpointConfig(ctx *context.Context, cfg config.Run, dir string) err
 		return fmt.Errorf("%s: the checkpoint is of a different model (%s)", dir, d)
 	}
 	return nil
-}
-
-// withProbeFile returns ds with the probe of cfg.Data.ProbeFile in place of
-// its probeGuess (ds itself when none is given; ds is not modified).
-func withProbeFile(ds *data.Dataset, cfg config.Run) (*data.Dataset, error) {
-	path := cfg.Data.ProbeFile
-	if path == "" {
-		return ds, nil
-	}
-	p, err := data.ReadProbe(path)
-	if err != nil {
-		return nil, fmt.Errorf("--probe: %w", err)
-	}
-	if p.H != cfg.Model.N || p.W != cfg.Model.N {
-		return nil, fmt.Errorf("--probe %s: the probe is %d×%d but --N is %d", path, p.H, p.W, cfg.Model.N)
-	}
-	d := *ds
-	d.Probe = p
-	return &d, nil
 }
 
 // loopState is the training loop's state, kept in context variables so it is

@@ -206,6 +206,10 @@ type scan struct {
 	// guessContrast is the amplitude contrast of the objectGuess over the
 	// same region (TwoHalf with an objectGuess that covers it; else 0).
 	guessContrast float64
+	// trainHalves are the halves the networks train on: halves, with the
+	// probe refined on the whole scan when it is a file of initial guesses
+	// (refineProbe); the rPIE reference starts from the file's probeGuess.
+	trainHalves [2]*data.Dataset
 	// test is the scan every run of this scan is scored on
 	// (Data.TestDataFile; nil: the scan itself). It is shared by all scans.
 	test *data.Dataset
@@ -251,13 +255,13 @@ func loadScans(opts Options) ([]*scan, error) {
 		if ds.N != opts.Config.Model.N {
 			return nil, fmt.Errorf("%s: patterns are %d×%d but --N is %d", path, ds.N, ds.N, opts.Config.Model.N)
 		}
-		if note := pinn.ProbeGuessNote(ds, opts.Config); note != "" && opts.Progress != nil && opts.TwoHalf {
-			fmt.Fprintln(opts.Progress, note) // the halves' frames hide the guess from training
-		}
 		sc := &scan{path: path, name: name, ds: ds, test: test}
 		switch {
 		case opts.TwoHalf:
 			if err := sc.split(); err != nil {
+				return nil, err
+			}
+			if err := sc.refineProbe(opts); err != nil {
 				return nil, err
 			}
 		case ds.Object == nil && test == nil:
@@ -310,6 +314,36 @@ func (sc *scan) split() error {
 		// An objectGuess that does not cover the region is no reference.
 		inGuess := metrics.Rect{Y0: region.Y0 - int(offY), X0: region.X0 - int(offX), Y1: region.Y1 - int(offY), X1: region.X1 - int(offX)}
 		sc.guessContrast, _ = AmplitudeContrast(ds.Object, inGuess)
+	}
+	return nil
+}
+
+// refineProbe sets the halves the networks train on. With probe "auto" and
+// a file of initial guesses (pinn.GuessFile) the probe is refined once, by
+// rPIE on the whole scan, as 'ptychokit train' does on a whole scan (the
+// halves' blank frames hide the guess from training), and both halves train
+// with it; it is written to OutputDir/<scan>/probe_refined.npz and read back
+// when the study is run again.
+func (sc *scan) refineProbe(opts Options) error {
+	sc.trainHalves = sc.halves
+	if opts.Config.Data.Probe != config.ProbeAuto || !pinn.GuessFile(sc.ds) {
+		return nil
+	}
+	path := filepath.Join(opts.OutputDir, sc.name, pinn.RefinedProbeFile)
+	p, err := data.ReadProbe(path)
+	if err != nil || p.H != sc.ds.N || p.W != sc.ds.N {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "%s: objectGuess is constant (a file of initial guesses): its probeGuess is refined by %d rPIE iterations on the whole scan first, for both halves' networks (--probe guess uses it as it is)\n",
+				sc.path, pinn.ProbeRefineIterations)
+		}
+		if p, err = pinn.RefineProbe(opts.Backend, sc.ds, path); err != nil {
+			return fmt.Errorf("%s: %w", sc.path, err)
+		}
+	}
+	for i, h := range sc.halves {
+		d := *h
+		d.Probe = p
+		sc.trainHalves[i] = &d
 	}
 	return nil
 }
@@ -550,7 +584,7 @@ func (r *runner) pinnTruth(t *task, res *RunResult) error {
 func (r *runner) pinnHalves(t *task, res *RunResult) error {
 	var objects [2]*data.ComplexImage
 	for i, label := range halfNames {
-		sum, rec, err := r.train(t, filepath.Join(t.dir, label), label, t.scan.halves[i], t.scan.halves[i])
+		sum, rec, err := r.train(t, filepath.Join(t.dir, label), label, t.scan.trainHalves[i], t.scan.trainHalves[i])
 		if err != nil {
 			return err
 		}

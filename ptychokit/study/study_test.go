@@ -338,3 +338,55 @@ func tinyConfig() config.Run {
 	cfg.Data.NImages = 20
 	return cfg
 }
+
+// TestTwoHalfRefinesAGuessedProbe: a two-half study of a file of initial
+// guesses (constant objectGuess) refines the probe once on the whole scan,
+// writes it, trains both halves' networks with it and leaves the rPIE
+// reference on the file's probeGuess; with probe "guess" nothing is refined.
+func TestTwoHalfRefinesAGuessedProbe(t *testing.T) {
+	t.Parallel()
+	full, err := data.Load(canonicalLines, data.LoadOptions{})
+	if err != nil {
+		t.Skipf("canonical dataset missing (make datasets): %v", err)
+	}
+	ds, err := full.Subset(32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ds.Object.Pix {
+		ds.Object.Pix[i] = 1 // an initial guess, as measured files carry
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "measured.npz")
+	if err := data.Write(path, ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, probe := range []string{config.ProbeAuto, config.ProbeGuess} {
+		opts := Options{Config: tinyConfig(), Seeds: []int64{1}, Data: []string{path}, OutputDir: filepath.Join(dir, probe), Jobs: 1, TwoHalf: true}
+		opts.Config.Data.Probe = probe
+		var progress bytes.Buffer
+		opts.Progress = &progress
+		scans, err := loadScans(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := scans[0]
+		_, statErr := os.Stat(filepath.Join(opts.OutputDir, "measured", "probe_refined.npz"))
+		refined := !slices.Equal(sc.trainHalves[0].Probe.Pix, sc.ds.Probe.Pix)
+		switch probe {
+		case config.ProbeAuto:
+			if statErr != nil || !refined || !strings.Contains(progress.String(), "refined by 100 rPIE iterations") {
+				t.Errorf("auto: file %v, refined %v, progress %q", statErr, refined, progress.String())
+			}
+		default:
+			if statErr == nil || refined {
+				t.Errorf("guess: refined %v, file %v", refined, statErr)
+			}
+		}
+		for i := range sc.halves {
+			if !slices.Equal(sc.halves[i].Probe.Pix, sc.ds.Probe.Pix) || &sc.trainHalves[i].Probe.Pix[0] != &sc.trainHalves[1-i].Probe.Pix[0] {
+				t.Errorf("%s: the rPIE halves must keep the file's probe and both networks share one", probe)
+			}
+		}
+	}
+}

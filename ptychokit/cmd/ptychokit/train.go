@@ -58,7 +58,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.StringVar(&t.EarlyStopMonitor, "early_stop_monitor", t.EarlyStopMonitor, "what early stopping watches: val_loss, or loss (the training loss, as PtychoPINN's EarlyStopping); the learning-rate schedule and the best checkpoint follow the validation loss either way")
 	fs.Float64Var(&t.ValidationSplit, "validation_split", t.ValidationSplit, "fraction of groups held out for the validation loss")
 	fs.Int64Var(&t.Seed, "seed", t.Seed, "seed for weights, groups, split and shuffling (same seed, same run)")
-	fs.StringVar(&d.ProbeFile, "probe", d.ProbeFile, "an NPZ whose probe replaces the data's probeGuess: its probeGuess, or the probe a reconstruction refined (e.g. ptychokit reconstruct --data F --output_dir R, then --probe R/reconstruction.npz): PtychoPINN keeps the probe fixed, so a probeGuess that is only a starting guess cannot be corrected")
+	fs.StringVar(&d.Probe, "probe", d.Probe, "the probe to train with (PtychoPINN keeps it fixed): auto = the data's probeGuess, refined first by 100 rPIE iterations when the file holds only initial guesses (a constant objectGuess, as measured files often do; the result goes to OUTPUT_DIR/probe_refined.npz); guess = the probeGuess as it is; or an NPZ whose probeGuess, or the probe a reconstruction refined (ptychokit reconstruct's reconstruction.npz), is used")
 	fs.StringVar(&d.InitFrom, "init_from", d.InitFrom, "fine-tune: start from the network of the model trained in this `directory` (its weights and input statistics, and its model options); the probe and photon count come from the new data")
 }
 
