@@ -75,6 +75,7 @@ Example:
 	integer := fs.Bool("integer_positions", false, "round positions to whole pixels (default: sub-pixel)")
 	subset := fs.String("subset", "all", "scan points to use: all | even | odd (halves for a two-half FRC)")
 	intensity := fs.Bool("intensity", false, "the file's diffraction holds intensities: take their square root")
+	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, same scan and --subset) instead of a flat object and the probeGuess")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -124,6 +125,12 @@ Example:
 		Positions: solvers.PositionOptions{Integer: *integer},
 		Hooks:     []solvers.Hook{progressBar(os.Stdout, *iterations)},
 	}
+	if *initFrom != "" {
+		if ds, err = continueFrom(ds, *initFrom, &opts); err != nil {
+			return err
+		}
+		fmt.Printf("continuing from %s\n", *initFrom)
+	}
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("flags: %w", err)
 	}
@@ -163,6 +170,43 @@ Example:
 		h[0].Cost, h[len(h)-1].Cost, len(h), total, secondsPerIteration(h))
 	fmt.Printf("wrote %s\n", filepath.Join(*outputDir, reconstructionFile))
 	return nil
+}
+
+// continueFrom sets opts to start from the result in path (object, probe,
+// positions, as writeReconstruction writes them) and returns ds with the
+// result's positions, which are in the result's frame. The probe is taken
+// as it is (it is already at the data's scale).
+func continueFrom(ds *data.Dataset, path string, opts *solvers.Options) (*data.Dataset, error) {
+	arrays, err := data.ReadArrays(path)
+	if err != nil {
+		return nil, fmt.Errorf("--init_from: %w", err)
+	}
+	obj, ok := arrays["object"]
+	pix, isComplex := obj.Value.([]complex64)
+	if !ok || len(obj.Shape) != 2 || !isComplex {
+		return nil, fmt.Errorf("--init_from %s: key \"object\": want a complex64 (H, W) object, as reconstruct writes", path)
+	}
+	probe, err := data.ReadProbe(path)
+	if err != nil {
+		return nil, fmt.Errorf("--init_from: %w", err)
+	}
+	if probe.H != ds.N || probe.W != ds.N {
+		return nil, fmt.Errorf("--init_from %s: the probe is %d×%d but the patterns are %d×%d", path, probe.H, probe.W, ds.N, ds.N)
+	}
+	var coords [2][]float64
+	for i, key := range []string{"xcoords", "ycoords"} {
+		c, ok := arrays[key].Value.([]float64)
+		if !ok || len(c) != ds.Count {
+			return nil, fmt.Errorf("--init_from %s: key %q: want %d float64 positions, one per pattern of this scan (same --subset)", path, key, ds.Count)
+		}
+		coords[i] = c
+	}
+	d := *ds
+	d.XCoords, d.YCoords = coords[0], coords[1]
+	opts.Object.Initial = &data.ComplexImage{H: obj.Shape[0], W: obj.Shape[1], Pix: pix}
+	opts.Probe.Initial = probe
+	opts.Probe.NormalizePower = false
+	return &d, nil
 }
 
 // scanSubset keeps every scan point (all), or the even- or odd-numbered ones:

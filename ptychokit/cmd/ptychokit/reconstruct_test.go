@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -167,6 +168,60 @@ func TestReconstructAndEvalFlagErrors(t *testing.T) {
 			msg := strings.TrimSpace(stderr.String())
 			if code == 0 || !strings.Contains(msg, tc.want) || strings.Count(msg, "\n") > 0 {
 				t.Fatalf("exit %d, stderr %q: want a one-line error mentioning %q", code, msg, tc.want)
+			}
+		})
+	}
+}
+
+// TestReconstructInitFrom: --init_from continues a reconstruction — its first
+// iteration starts where the earlier run ended, not from a flat object — and
+// a result that does not fit the scan is refused in one line naming the key.
+func TestReconstructInitFrom(t *testing.T) {
+	if _, err := os.Stat(canonicalLines); err != nil {
+		t.Skipf("canonical dataset missing (make datasets): %v", err)
+	}
+	dir := t.TempDir()
+	run := func(out string, extra ...string) (first, last float64) {
+		t.Helper()
+		args := append([]string{"reconstruct", "--data", canonicalLines, "--iterations", "2", "--device", "cpu", "--output_dir", filepath.Join(dir, out)}, extra...)
+		var stdout, stderr bytes.Buffer
+		if code := runMainCaptured(t, &stdout, &stderr, args...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, stderr.String())
+		}
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if _, err := fmt.Sscanf(l, "cost %g → %g", &first, &last); err == nil {
+				return first, last
+			}
+		}
+		t.Fatalf("no cost line in:\n%s", stdout.String())
+		return 0, 0
+	}
+	first1, last1 := run("a")
+	first2, last2 := run("b", "--init_from", filepath.Join(dir, "a", "reconstruction.npz"))
+	if !(first2 < first1/10 && first2 < 2*last1 && last2 < last1) {
+		t.Errorf("first run cost %.4g → %.4g, continued %.4g → %.4g: the continuation did not start where the first ended", first1, last1, first2, last2)
+	}
+
+	noObject := filepath.Join(dir, "probe_only.npz")
+	if err := data.WriteArrays(noObject, []data.Entry{{Name: "probe", Shape: []int{1, 1}, Value: []complex64{1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no object", []string{"--init_from", noObject}, `key "object"`},
+		{"other subset", []string{"--init_from", filepath.Join(dir, "a", "reconstruction.npz"), "--subset", "even"}, `key "xcoords"`},
+		{"missing", []string{"--init_from", filepath.Join(dir, "none.npz")}, "none.npz"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"reconstruct", "--data", canonicalLines, "--iterations", "1", "--device", "cpu", "--output_dir", filepath.Join(dir, "bad")}, tc.args...)
+			code := runMainCaptured(t, &stdout, &stderr, args...)
+			msg := strings.TrimSpace(stderr.String())
+			if code == 0 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+				t.Errorf("exit %d, stderr %q: want one line naming %q", code, msg, tc.want)
 			}
 		})
 	}
