@@ -75,6 +75,7 @@ func lsqml(b *batch) update {
 		object: b.object.add(objectDir.scale(objectStep)),
 		probe:  b.probe.add(probeDir.scale(probeStep)),
 		cost:   cost,
+		chi:    chi,
 	}
 }
 

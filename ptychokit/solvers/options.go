@@ -1,6 +1,7 @@
 package solvers
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -93,7 +94,22 @@ type PositionOptions struct {
 	// Integer rounds positions to whole pixels instead of placing patches at
 	// their sub-pixel positions by bilinear interpolation.
 	Integer bool
+	// Correct refines the scan positions as the reconstruction runs: at each
+	// update a pattern's position moves by the least-squares shift that best
+	// explains its exit-wave correction χ — along x, Re⟨P·∂ₓO, χ⟩ / Σ|P·∂ₓO|²
+	// with ∂ₓO the central difference of its object patch, likewise along
+	// y — at most MaxStep pixels, from iteration StartIteration (from 0) on.
+	// Result's coordinates are then the refined ones.
+	Correct bool
+	// MaxStep bounds a position's move per update, pixels (0:
+	// DefaultPositionMaxStep).
+	MaxStep float64
+	// StartIteration is the first iteration (from 0) that moves positions.
+	StartIteration int
 }
+
+// DefaultPositionMaxStep is PositionOptions.MaxStep's default, pixels.
+const DefaultPositionMaxStep = 0.5
 
 // Hook is called after every iteration with the record of that iteration.
 type Hook func(r *Reconstruction, it IterationRecord) error
@@ -128,6 +144,9 @@ func (o *Options) fillDefaults() {
 	}
 	if o.Noise == "" {
 		o.Noise = Gaussian
+	}
+	if o.Positions.MaxStep == 0 {
+		o.Positions.MaxStep = DefaultPositionMaxStep
 	}
 	step := defaultLSQMLStep
 	switch o.Algorithm {
@@ -196,8 +215,18 @@ func (o ProbeOptions) Validate() error {
 	return nil
 }
 
-// Validate reports an invalid position option (there is none yet).
-func (o PositionOptions) Validate() error { return nil }
+// Validate reports an invalid position option.
+func (o PositionOptions) Validate() error {
+	switch {
+	case o.Correct && o.Integer:
+		return errors.New("positions: correction moves positions by fractions of a pixel: not with integer positions")
+	case math.IsNaN(o.MaxStep) || o.MaxStep < 0:
+		return fmt.Errorf("position max step %g: want > 0 pixels (0 means the default)", o.MaxStep)
+	case o.StartIteration < 0:
+		return fmt.Errorf("position start iteration %d: must be ≥ 0", o.StartIteration)
+	}
+	return nil
+}
 
 func validStep(s float64) error {
 	if math.IsNaN(s) || s < 0 || s > 2 {

@@ -19,5 +19,5 @@ func pieUpdate(b *batch, objectDenominator, probeDenominator func(weight *Node) 
 	grad, weight := b.probeGradient(chi)
 	probeStep := Mul(Inverse(AddScalar(probeDenominator(weight), tinyFloat)), b.probeOn)
 	probe := b.probe.add(grad.scale(probeStep))
-	return update{object: object, probe: probe, cost: cost}
+	return update{object: object, probe: probe, cost: cost, chi: chi}
 }

@@ -71,6 +71,7 @@ type Reconstruction struct {
 	batchSize, batches int
 	filled             int           // positions a batch takes from the shuffle (≤ batchSize; the rest is padding)
 	sharded            *shardedState // nil: one device
+	positionsOn        float32       // 1 in iterations that move positions (Positions.Correct)
 	rng                *rand.Rand
 	history            []IterationRecord
 	probeScale         float64
@@ -112,6 +113,9 @@ func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
 	mesh, err := device.OpenMesh(r.backend, opts.Devices)
 	if err != nil {
 		return nil, err
+	}
+	if mesh != nil && opts.Positions.Correct {
+		return nil, errors.New("position correction runs on one device: not with several devices")
 	}
 	r.filled = r.batchSize
 	r.batchSize = mesh.RoundUp(r.batchSize) // same batches as one device, padded
@@ -310,7 +314,13 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 	b.exitWave = b.probe.repeat(batchSize).mul(b.patches)
 	b.farField = fromField(physics.FarField(b.exitWave.field()))
 	u := r.algo(b)
-	return []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
+	out := []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
+	if r.opts.Positions.Correct {
+		positionsOn := in[11]
+		dx, dy := positionShifts(b, u.chi, r.opts.Positions.MaxStep)
+		out = append(out, movePositions(posX, idx, dx, positionsOn, n, r.w), movePositions(posY, idx, dy, positionsOn, n, r.h))
+	}
+	return out
 }
 
 // Iterate runs n more iterations (passes over every position), calling the
@@ -341,6 +351,10 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 	probeOn := float32(0)
 	if r.opts.Probe.Refine && iteration >= r.opts.Probe.StartIteration {
 		probeOn = 1
+	}
+	r.positionsOn = float32(0)
+	if r.opts.Positions.Correct && iteration >= r.opts.Positions.StartIteration {
+		r.positionsOn = 1
 	}
 	order := r.rng.Perm(r.count)
 	// The cost is summed on the device, batch after batch, and read once at
@@ -383,14 +397,22 @@ func (r *Reconstruction) step(indices []int32, mask []float32, probeOn float32) 
 	if r.sharded != nil {
 		return r.sharded.step(r.exec, idx, msk, probeOn)
 	}
-	out, err := r.exec.Exec(r.object[0], r.object[1], r.probe[0], r.probe[1],
-		r.measured, r.posX, r.posY, idx, msk, probeOn, r.cost)
+	args := []any{r.object[0], r.object[1], r.probe[0], r.probe[1], r.measured, r.posX, r.posY, idx, msk, probeOn, r.cost}
+	if r.opts.Positions.Correct {
+		args = append(args, r.positionsOn)
+	}
+	out, err := r.exec.Exec(args...)
 	if err != nil {
 		return err
 	}
 	r.replaceState(out[:4])
 	r.cost.MustFinalizeAll()
 	r.cost = out[4]
+	if len(out) == 7 {
+		r.posX.MustFinalizeAll()
+		r.posY.MustFinalizeAll()
+		r.posX, r.posY = out[5], out[6]
+	}
 	return nil
 }
 
@@ -446,6 +468,18 @@ func (r *Reconstruction) Result() (*Result, error) {
 	probe, err := r.image(r.probe, r.n, r.n, r.n)
 	if err != nil {
 		return nil, fmt.Errorf("read probe: %w", err)
+	}
+	if r.opts.Positions.Correct {
+		for i, dst := range [][]float64{r.xs, r.ys} {
+			src := [2]*tensors.Tensor{r.posX, r.posY}[i]
+			if err := src.ConstFlatData(func(flat any) {
+				for k, v := range flat.([]float32) {
+					dst[k] = float64(v)
+				}
+			}); err != nil {
+				return nil, fmt.Errorf("read positions: %w", err)
+			}
+		}
 	}
 	return &Result{
 		Algorithm:  r.opts.Algorithm,

@@ -33,6 +33,9 @@ type update struct {
 	object, probe cfield
 	// cost is the batch's summed cost (before the update), a float32 scalar.
 	cost *Node
+	// chi is the batch's exit-wave correction [B, N, N], for position
+	// correction.
+	chi cfield
 }
 
 // solver is the one signature every algorithm implements; each lives in its

@@ -75,6 +75,9 @@ Example:
 	integer := fs.Bool("integer_positions", false, "round positions to whole pixels (default: sub-pixel)")
 	subset := fs.String("subset", "all", "scan points to use: all | even | odd (halves for a two-half FRC)")
 	intensity := fs.Bool("intensity", false, "the file's diffraction holds intensities: take their square root")
+	correct := fs.Bool("position_correction", false, "refine the scan positions as the reconstruction runs (sub-pixel; the refined positions are written with the result)")
+	correctStart := fs.Int("position_start", 5, "first iteration (from 0) that moves positions, once the object has formed")
+	correctMax := fs.Float64("position_max_step", solvers.DefaultPositionMaxStep, "most a position moves per update, pixels")
 	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, same scan and --subset) instead of a flat object and the probeGuess")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -122,7 +125,7 @@ Example:
 		Object:     solvers.ObjectOptions{Step: *alpha},
 		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
 			NormalizePower: *normalizeProbe},
-		Positions: solvers.PositionOptions{Integer: *integer},
+		Positions: solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax},
 		Hooks:     []solvers.Hook{progressBar(os.Stdout, *iterations)},
 	}
 	if *initFrom != "" {

@@ -5,8 +5,11 @@ import (
 	"image"
 	_ "image/jpeg" // --object accepts JPEG images too
 	_ "image/png"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -45,6 +48,7 @@ Example:
 	objectSize := fs.Int("object_size", 0, "side of a built-in (lines, grf) object in pixels (0 = 4·N)")
 	step := fs.Float64("step", 0, "raster step in pixels (0 = N/4)")
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
+	positionError := fs.Float64("position_error", 0, "stage error: the file's xcoords/ycoords are the true positions plus uniform noise in ±this many pixels (seeded); the true ones are kept as xcoords_true, ycoords_true (for position correction)")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
 	output := fs.String("output_file", "", "where to write the canonical NPZ (required)")
 	dev := deviceFlag(fs)
@@ -62,6 +66,9 @@ Example:
 	}
 	if *nImages < 0 {
 		return fmt.Errorf("--n_images %d: want ≥ 0", *nImages)
+	}
+	if math.IsNaN(*positionError) || *positionError < 0 || *positionError > float64(*n)/4 {
+		return fmt.Errorf("--position_error %g: want 0 to N/4 = %g pixels", *positionError, float64(*n)/4)
 	}
 	start := time.Now()
 
@@ -93,10 +100,48 @@ Example:
 	if !*saveY {
 		ds.Y = nil
 	}
+	if *positionError > 0 {
+		return writeWithPositionError(*output, ds, *positionError, *seed, start)
+	}
 	if err := data.Write(*output, ds); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d patterns, %.1fs)\n", *output, ds.Count, time.Since(start).Seconds())
+	return nil
+}
+
+// writeWithPositionError writes ds with its positions off by uniform noise
+// in ±e pixels (what the stage reported), the true ones beside them as
+// xcoords_true and ycoords_true.
+func writeWithPositionError(path string, ds *data.Dataset, e float64, seed int64, start time.Time) error {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x706f736572)) // "poser"
+	trueX, trueY := ds.XCoords, ds.YCoords
+	d := *ds
+	d.XCoords, d.YCoords = make([]float64, len(trueX)), make([]float64, len(trueY))
+	for i := range trueX {
+		d.XCoords[i] = trueX[i] + e*(2*rng.Float64()-1)
+		d.YCoords[i] = trueY[i] + e*(2*rng.Float64()-1)
+	}
+	tmp := path + ".positions.tmp.npz"
+	defer os.Remove(tmp)
+	if err := data.Write(tmp, &d); err != nil {
+		return err
+	}
+	arrays, err := data.ReadArrays(tmp)
+	if err != nil {
+		return err
+	}
+	var entries []data.Entry
+	for _, e := range arrays {
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+	entries = append(entries, data.Entry{Name: "xcoords_true", Shape: []int{len(trueX)}, Value: trueX},
+		data.Entry{Name: "ycoords_true", Shape: []int{len(trueY)}, Value: trueY})
+	if err := data.WriteArrays(path, entries); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s (%d patterns, positions off by up to ±%g px, %.1fs)\n", path, d.Count, e, time.Since(start).Seconds())
 	return nil
 }
 

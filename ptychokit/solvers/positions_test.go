@@ -1,0 +1,61 @@
+package solvers
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestPositionCorrection: positions off by up to ±1.5 px (uniform, seeded)
+// are refined towards the truth by rPIE with position correction (known
+// probe, so that only the positions are wrong); without it they stay where
+// they were given. Positions are compared after removing their mean offset
+// (a common shift of object and positions fits the data as well). Measured
+// (pure-Go backend, this seed): 1.32 px RMS given, 0.33 px after 60
+// iterations (0.41 after 40, 0.22 after 100), cost 2.4e-3 → 1.8e-5; the test
+// asks for a third of the given error.
+func TestPositionCorrection(t *testing.T) {
+	scan := newSmallScan(7)
+	truthX, truthY := scan.ds.XCoords, scan.ds.YCoords
+	rng := rand.New(rand.NewPCG(7, 9))
+	off := *scan.ds
+	off.XCoords, off.YCoords = make([]float64, len(truthX)), make([]float64, len(truthY))
+	for i := range truthX {
+		off.XCoords[i] = truthX[i] + 1.5*(2*rng.Float64()-1)
+		off.YCoords[i] = truthY[i] + 1.5*(2*rng.Float64()-1)
+	}
+	rms := func(x, y []float64) float64 {
+		var mx, my, s float64
+		for i := range x {
+			mx += (x[i] - truthX[i]) / float64(len(x))
+			my += (y[i] - truthY[i]) / float64(len(y))
+		}
+		for i := range x {
+			s += math.Pow(x[i]-truthX[i]-mx, 2) + math.Pow(y[i]-truthY[i]-my, 2)
+		}
+		return math.Sqrt(s / float64(len(x)))
+	}
+	given := rms(off.XCoords, off.YCoords)
+	run := func(correct bool) (float64, float64) {
+		res, err := Reconstruct(&off, Options{Algorithm: "rpie", Iterations: 60, BatchSize: 10, Seed: 7,
+			Probe: ProbeOptions{Refine: false}, Positions: PositionOptions{Correct: correct, StartIteration: 5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rms(res.XCoords, res.YCoords), res.History[len(res.History)-1].Cost
+	}
+	fixed, fixedCost := run(false)
+	corrected, correctedCost := run(true)
+	t.Logf("position RMS: given %.3f px, without correction %.3f (cost %.3g), corrected %.3f (cost %.3g)", given, fixed, fixedCost, corrected, correctedCost)
+	if math.Abs(fixed-given) > 1e-6 {
+		t.Errorf("without correction the positions moved: RMS %.4f → %.4f", given, fixed)
+	}
+	if !(corrected < given/3) || !(correctedCost < fixedCost) {
+		t.Errorf("correction left the positions %.3f px RMS from the truth (given %.3f) and the cost at %.3g (fixed %.3g)", corrected, given, correctedCost, fixedCost)
+	}
+
+	if _, err := Reconstruct(&off, Options{Algorithm: "rpie", Iterations: 1, Positions: PositionOptions{Correct: true, Integer: true}}); err == nil || !strings.Contains(err.Error(), "integer") {
+		t.Errorf("correction with integer positions: %v", err)
+	}
+}
