@@ -30,6 +30,7 @@ type LiveFigure struct {
 	mu      sync.Mutex
 	id      string // GoNB display id
 	updates int
+	png     []byte // the picture shown
 }
 
 // NewLiveFigure returns a LiveFigure whose HTML id is "ptychokit-live-"+name;
@@ -59,11 +60,27 @@ func (f *LiveFigure) Show(fig PNGWriter, caption string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updates++
+	f.png = buf.Bytes()
+	f.sendLocked(caption)
+	return nil
+}
+
+// SetCaption replaces the caption under the picture, which stays as it is
+// (the redraw count does not change). Before the first Show it does nothing.
+func (f *LiveFigure) SetCaption(caption string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.png != nil {
+		f.sendLocked(caption)
+	}
+}
+
+func (f *LiveFigure) sendLocked(caption string) {
 	if f.id == "" {
 		f.id = "ptychokit_livefigure_" + gonbui.UniqueId()
 	}
 	page := fmt.Sprintf(`<div><img id="%s" data-ptychokit-update="%d" alt="%s" src="data:image/png;base64,%s"/>`,
-		html.EscapeString(f.HTMLID()), f.updates, html.EscapeString(f.name), base64.StdEncoding.EncodeToString(buf.Bytes()))
+		html.EscapeString(f.HTMLID()), f.updates, html.EscapeString(f.name), base64.StdEncoding.EncodeToString(f.png))
 	if caption != "" {
 		page += `<div style="font-family: sans-serif; font-size: small">` + html.EscapeString(caption) + `</div>`
 	}
@@ -71,5 +88,4 @@ func (f *LiveFigure) Show(fig PNGWriter, caption string) error {
 		Data:      map[protocol.MIMEType]any{protocol.MIMETextHTML: page + `</div>`},
 		DisplayID: f.id,
 	})
-	return nil
 }

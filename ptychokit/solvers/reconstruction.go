@@ -476,3 +476,10 @@ func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*da
 	})
 	return im, err
 }
+
+// Write saves the result as a reconstruction file (data.WriteReconstruction:
+// object, probe, xcoords, ycoords), which `ptychokit eval` and
+// data.ReadReconstruction read.
+func (r *Result) Write(path string) error {
+	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, XCoords: r.XCoords, YCoords: r.YCoords})
+}
