@@ -1,0 +1,47 @@
+package metrics
+
+import (
+	"fmt"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+)
+
+// Aligned prepares a reconstruction for drawing beside the truth: both are
+// cropped to region, and the reconstruction's phase plane relative to the
+// truth is removed (FitPhasePlane: the global phase and ramp that the data
+// cannot tell) and its amplitude scaled to the truth's (MeanRatio). rec and
+// truth must have the same size; neither is changed. It does not register
+// (shift) rec: Compare does that for scoring.
+func Aligned(rec, truth *data.ComplexImage, region Rect) (recCrop, truthCrop *data.ComplexImage, err error) {
+	if rec == nil || truth == nil {
+		return nil, nil, fmt.Errorf("metrics: aligned: nil image")
+	}
+	if rec.H != truth.H || rec.W != truth.W {
+		return nil, nil, fmt.Errorf("metrics: aligned: reconstruction %d×%d, truth %d×%d: want the same size", rec.H, rec.W, truth.H, truth.W)
+	}
+	t, err := Crop(Complex128(truth), truth.H, truth.W, region)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := Crop(Complex128(rec), rec.H, rec.W, region)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := RemovePhasePlane(r, t, region.Dy(), region.Dx()); err != nil {
+		return nil, nil, err
+	}
+	scale, err := AmplitudeScale(r, t, MeanRatio)
+	if err != nil {
+		return nil, nil, err
+	}
+	recCrop = &data.ComplexImage{H: region.Dy(), W: region.Dx(), Pix: make([]complex64, len(r))}
+	truthCrop = &data.ComplexImage{H: region.Dy(), W: region.Dx(), Pix: make([]complex64, len(t))}
+	for i := range r {
+		recCrop.Pix[i] = complex64(r[i] * complex(scale, 0))
+		truthCrop.Pix[i] = complex64(t[i])
+	}
+	return recCrop, truthCrop, nil
+}
+
+// Whole is the rectangle of a whole H×W image.
+func Whole(H, W int) Rect { return Rect{Y1: H, X1: W} }
