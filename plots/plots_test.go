@@ -673,3 +673,22 @@ func TestTinyAndFlatImages(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCurveFirstFrame: the first point of a live curve gets a log axis of a
+// factor 2 either side of it and an x range of one unit to its right, not
+// gonum's ±1 round each coordinate (a linear −1…1 y axis for a loss of 2).
+func TestCurveFirstFrame(t *testing.T) {
+	p, err := curvePlot([]Series{{Name: "loss", X: []float64{0}, Y: []float64{2}}}, CurveOptions{LogY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, isLog := p.Y.Scale.(plot.LogScale); !isLog {
+		t.Errorf("y scale %T, want plot.LogScale", p.Y.Scale)
+	}
+	if p.Y.Min != 1 || p.Y.Max != 4 {
+		t.Errorf("y range [%g, %g], want [1, 4]", p.Y.Min, p.Y.Max)
+	}
+	if p.X.Min != 0 || p.X.Max != 1 {
+		t.Errorf("x range [%g, %g], want [0, 1]", p.X.Min, p.X.Max)
+	}
+}

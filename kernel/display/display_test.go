@@ -261,3 +261,13 @@ func TestLiveCurveSet(t *testing.T) {
 		t.Errorf("Set to nothing left %v", xs)
 	}
 }
+
+func TestLiveCurveFirstFrameIsLog(t *testing.T) {
+	capture(t)
+	c := NewLiveCurve("loss", "step", "loss")
+	c.LogY = true
+	c.Add("train", 0, 2)
+	if !c.optionsLocked().LogY {
+		t.Error("first frame of a LogY curve drawn on a linear axis")
+	}
+}

@@ -9,15 +9,13 @@ import (
 // Aligned prepares a reconstruction for drawing beside the truth: both are
 // cropped to region, and the reconstruction's phase plane relative to the
 // truth is removed (FitPhasePlane: the global phase and ramp that the data
-// cannot tell) and its amplitude scaled to the truth's (MeanRatio). rec and
-// truth must have the same size; neither is changed. It does not register
-// (shift) rec: Compare does that for scoring.
+// cannot tell) and its amplitude scaled to the truth's (MeanRatio). The two
+// share a frame (pixel (y, x) of one is pixel (y, x) of the other) but may
+// differ in size: region must lie inside both. Neither is changed. It does
+// not register (shift) rec: Compare does that for scoring.
 func Aligned(rec, truth *data.ComplexImage, region Rect) (recCrop, truthCrop *data.ComplexImage, err error) {
 	if rec == nil || truth == nil {
 		return nil, nil, fmt.Errorf("metrics: aligned: nil image")
-	}
-	if rec.H != truth.H || rec.W != truth.W {
-		return nil, nil, fmt.Errorf("metrics: aligned: reconstruction %d×%d, truth %d×%d: want the same size", rec.H, rec.W, truth.H, truth.W)
 	}
 	t, err := Crop(Complex128(truth), truth.H, truth.W, region)
 	if err != nil {

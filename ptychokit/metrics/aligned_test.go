@@ -44,7 +44,7 @@ func TestAligned(t *testing.T) {
 		rec, truth *data.ComplexImage
 		region     Rect
 	}{
-		{"sizes differ", rec.TopLeft(H-1, W), truth, region},
+		{"region outside the smaller", rec.TopLeft(H-5, W), truth, region},
 		{"region outside", rec, truth, Rect{Y1: H + 1, X1: W}},
 		{"nil", nil, truth, region},
 	} {

@@ -483,3 +483,13 @@ func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*da
 func (r *Result) Write(path string) error {
 	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, XCoords: r.XCoords, YCoords: r.YCoords})
 }
+
+// Seconds is the wall time of all the iterations of the result (the first,
+// compiling, included).
+func (r *Result) Seconds() float64 {
+	total := 0.0
+	for _, it := range r.History {
+		total += it.Seconds
+	}
+	return total
+}
