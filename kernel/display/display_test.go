@@ -271,3 +271,17 @@ func TestLiveCurveFirstFrameIsLog(t *testing.T) {
 		t.Error("first frame of a LogY curve drawn on a linear axis")
 	}
 }
+
+func TestSVGFontFallback(t *testing.T) {
+	got := capture(t)
+	if err := PlotSVG(linePlot(t), 200, 100); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := (*got)[0].Data[protocol.MIMETextHTML].(string)
+	if !strings.Contains(html, "font-family:'Liberation Sans',") || !strings.Contains(html, "sans-serif") {
+		t.Errorf("SVG text without a sans-serif fallback: %.300q…", html[strings.Index(html, "font-family"):])
+	}
+	if strings.Contains(html, "Liberation Serif") {
+		t.Error("a notebook's own gonum plot drawn in gonum's serif default")
+	}
+}
