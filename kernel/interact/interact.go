@@ -43,10 +43,21 @@ type Panel struct {
 func NewPanel() *Panel {
 	p := &Panel{Idle: 10 * time.Minute, enabled: Enabled(), changed: make(chan struct{}, 1)}
 	if p.enabled {
-		p.div = dom.CreateTransientDiv()
+		// The controls go in a div of our own inside GoNB's, whose class
+		// lays them out in a row (the Notebook's CSS makes a range input a
+		// full-width block).
+		outer := dom.CreateTransientDiv()
+		p.div = "ptychokit-panel-" + gonbui.UniqueId()
+		dom.Append(outer, panelStyle+`<div class="ptychokit-panel" id="`+p.div+`"></div>`)
 	}
 	return p
 }
+
+const panelStyle = `<style>
+.ptychokit-panel { font-family: sans-serif; font-size: small; line-height: 2.2em; }
+.ptychokit-panel input[type=range] { display: inline-block; width: 160px; vertical-align: middle; }
+.ptychokit-panel button { margin-left: 8px; }
+</style>`
 
 // Enabled reports whether the panel shows controls.
 func (p *Panel) Enabled() bool { return p.enabled }
@@ -71,7 +82,7 @@ func (p *Panel) build(name string, done func()) bool {
 }
 
 func (p *Panel) label(text string) {
-	dom.Append(p.div, `<span style="font-family: sans-serif; font-size: small; margin: 0 4px 0 12px">`+html.EscapeString(text)+`</span>`)
+	dom.Append(p.div, `<span style="margin: 0 4px 0 12px; white-space: nowrap">`+html.EscapeString(text)+`</span>`)
 }
 
 func (p *Panel) notify() {

@@ -8,12 +8,13 @@ import (
 )
 
 // interaction is what the test does in a notebook with controls once they
-// are on the page (ready is true): do acts and checks the response; after,
+// are on the page (ready is true): do acts and checks the response, and may
+// call shot to keep a screenshot NAME-SUFFIX.png of the page as it is; after,
 // if set, checks the notebook once it has finished.
 type interaction struct {
 	what  string
 	ready string // JavaScript condition
-	do    func(ctx context.Context) error
+	do    func(ctx context.Context, shot func(suffix string) error) error
 	after func(ctx context.Context) error
 }
 
@@ -58,7 +59,7 @@ func readFigure(ctx context.Context, id string) (figureState, error) {
 // movePhotons moves 02's photons slider two decades and waits for the
 // diffraction figure to be redrawn with a different picture, then presses
 // done so that the notebook finishes.
-func movePhotons(ctx context.Context) error {
+func movePhotons(ctx context.Context, shot func(string) error) error {
 	before, err := readFigure(ctx, "ptychokit-live-diffraction")
 	if err != nil {
 		return err
@@ -87,6 +88,9 @@ func movePhotons(ctx context.Context) error {
 				return fmt.Errorf("the slider moved (%s) and the figure was redrawn (update %d → %d) but its picture did not change", moved, before.Update, after.Update)
 			}
 			logf("diffraction figure redrawn: update %d → %d, picture changed", before.Update, after.Update)
+			if err := shot("controls"); err != nil {
+				return err
+			}
 			break
 		}
 		if time.Now().After(deadline) {
@@ -102,7 +106,10 @@ func movePhotons(ctx context.Context) error {
 var stopAt int
 
 // pressStop presses 08's stop button and notes how far the figure had got.
-func pressStop(ctx context.Context) error {
+func pressStop(ctx context.Context, shot func(string) error) error {
+	if err := shot("controls"); err != nil {
+		return err
+	}
 	f, err := readFigure(ctx, "ptychokit-live-recon")
 	if err != nil {
 		return err

@@ -25,7 +25,8 @@
 //     never redrawn in place;
 //  5. writes a screenshot of the whole notebook to -out/NAME.png (the
 //     viewport sized to the page, since the classic Notebook scrolls inside
-//     #site) and the executed notebook to -out/NAME.ipynb.
+//     #site) and the executed notebook to -out/NAME.ipynb; a notebook with
+//     controls also gets -out/NAME-controls.png, taken while they are up.
 //
 // It prints each notebook's wall time and exits 1 if any failed, after one
 // line per failure naming the notebook and the cell.
@@ -421,10 +422,13 @@ const jsChecks = `(() => {
 		});
 	});
 	out.notebook = JSON.stringify(Jupyter.notebook.toJSON());
-	const header = document.getElementById('header');
-	out.height = (header ? header.offsetHeight : 0) + document.getElementById('notebook').scrollHeight + 40;
+	out.height = ` + jsHeight + `;
 	return out;
 })()`
+
+// jsHeight is the height of the whole notebook page, header included.
+const jsHeight = `(document.getElementById('header') ? document.getElementById('header').offsetHeight : 0) +
+	document.getElementById('notebook').scrollHeight + 40`
 
 // runNotebook opens one notebook, runs it, checks it and takes its
 // screenshot; the report says how many cells ran.
@@ -487,7 +491,17 @@ func runNotebook(browser context.Context, s *server, name, out string) (report s
 			}
 			if ready {
 				logf("%s: %s", name, act.what)
-				if err := act.do(ctx); err != nil {
+				// shot keeps a picture of the page while its controls are up.
+				shot := func(suffix string) error {
+					var h int
+					if err := eval(ctx, jsHeight, &h); err != nil {
+						return err
+					}
+					path := filepath.Join(out, stem(name)+"-"+suffix+".png")
+					defer chromedp.Do(ctx, chromedp.EmulateViewport(int64(*flagWidth), 900))
+					return screenshot(ctx, path, h)
+				}
+				if err := act.do(ctx, shot); err != nil {
 					return "", fmt.Errorf("%s: %w", act.what, err)
 				}
 				acted = true
