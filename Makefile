@@ -5,8 +5,12 @@ BIN := bin/ptychokit
 OUT ?= out
 GALLERY ?= $(OUT)/gallery
 GOTEST_FLAGS ?= -timeout 20m
+# The headless nbconvert gate: the quick notebooks (a minute), run before the browser.
+NB_GATE ?= notebooks/00_kernel.ipynb notebooks/01_quickstart.ipynb notebooks/02_forward_model.ipynb notebooks/08_watch_a_reconstruction.ipynb
+# Where the browser run writes its screenshots (NAME.png) and executed notebooks.
+BROWSER_OUT ?= $(OUT)/browser
 
-.PHONY: all build test test-go kernel notebooks datasets model demo-model gallery demo paper-study bench vet clean
+.PHONY: all build test test-go kernel notebooks notebooks-gate notebooks-browser notebooks-headless datasets model demo-model gallery demo paper-study bench vet clean
 
 all: build
 
@@ -14,7 +18,7 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./ptychokit/cmd/ptychokit
 
-## test: every test — Go packages (with a short fuzz run) and every notebook, headless
+## test: every test — Go packages (with a short fuzz run), the quick notebooks headless, every notebook in Chromium
 test: build kernel vet test-go notebooks
 
 vet:
@@ -25,12 +29,23 @@ test-go: build
 	$(GO) test $(GOTEST_FLAGS) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./ptychokit/data
 
-## kernel: Jupyter (Debian packages), GoNB, goimports, gopls and the "ptychokit (Go)" kernel spec
+## kernel: Jupyter and Chromium (Debian packages), GoNB, goimports, gopls and the "ptychokit (Go)" kernel spec
 kernel:
 	bash kernel/setup.sh
 
-## notebooks: execute every notebook in notebooks/ headless and check its figures
-notebooks: kernel
+## notebooks: the headless gate on NB_GATE, then every notebook in the classic Notebook in headless Chromium
+notebooks: notebooks-gate notebooks-browser
+
+## notebooks-gate: execute the notebooks in NB_GATE headless (nbconvert) and check them
+notebooks-gate: kernel
+	$(GO) run ./kernel/cmd/runnotebooks $(NB_GATE)
+
+## notebooks-browser: run every notebook in Chromium, check what the page shows; screenshots in BROWSER_OUT
+notebooks-browser: kernel
+	$(GO) run ./kernel/cmd/browsernotebooks -out $(BROWSER_OUT) notebooks
+
+## notebooks-headless: execute every notebook headless (nbconvert), no browser
+notebooks-headless: kernel
 	$(GO) run ./kernel/cmd/runnotebooks notebooks
 
 ## datasets: remake the small canonical datasets in datasets/ exactly

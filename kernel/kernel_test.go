@@ -16,9 +16,20 @@ const KernelName = "ptychokit"
 // useCheckoutCell is what every notebook's first code cell runs.
 const useCheckoutCell = "/kernel/use_checkout.sh"
 
+// maxCellLines is the longest a code cell may be: a cell is read on one
+// screen; longer work belongs in a library call or a cell of its own.
+const maxCellLines = 25
+
+// handRolled are calls that a notebook cell should not make itself: each has
+// a library call that does the whole job (data.ReadReconstruction or
+// Result.Write instead of reading or writing NPZ arrays; metrics.Aligned
+// instead of cropping and aligning by hand).
+var handRolled = []string{"data.ReadArrays", "data.WriteArrays", "metrics.Crop(", "metrics.RemovePhasePlane", "metrics.AmplitudeScale", "metrics.AlignMeanPhase"}
+
 // TestCommittedNotebooks checks every notebook in notebooks/ without running
 // it: stripped of outputs, on our kernel, first code cell pointing the kernel
-// at the checkout, and at least one cell that must draw.
+// at the checkout, at least one cell that must draw, no code cell longer than
+// maxCellLines, and none of the handRolled calls.
 func TestCommittedNotebooks(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("..", "notebooks", "*.ipynb"))
 	if err != nil {
@@ -59,6 +70,14 @@ func TestCommittedNotebooks(t *testing.T) {
 				first = false
 				if c.HasTag(nbcheck.FigureTag) {
 					figures++
+				}
+				if lines := strings.Count(strings.TrimRight(string(c.Source), "\n"), "\n") + 1; lines > maxCellLines {
+					t.Errorf("cell %d (%s): %d lines, want at most %d", i+1, c.Summary(), lines, maxCellLines)
+				}
+				for _, call := range handRolled {
+					if strings.Contains(string(c.Source), call) {
+						t.Errorf("cell %d (%s) calls %s: use the library call that does the whole job", i+1, c.Summary(), call)
+					}
 				}
 			}
 			if figures == 0 {

@@ -3,7 +3,8 @@
 # Jupyter kernel for THIS checkout. Run by `make kernel`; safe to run again: a second
 # run checks versions, finds everything in place and changes nothing.
 #
-#   1. Jupyter from Debian's packages (no pip: PyPI is not reachable from CI).
+#   1. Jupyter (nbconvert and the classic Notebook) and Chromium from Debian's
+#      packages (no pip: PyPI is not reachable from CI).
 #      `apt-get update` runs only when a package is missing.
 #   2. GoNB v0.11.1, built from this module (go.mod pins it as a tool), goimports
 #      v0.52.0 and gopls v0.23.0, into $(go env GOBIN) or $(go env GOPATH)/bin.
@@ -33,7 +34,9 @@ DEVICE="${PTYCHOKIT_DEVICE:-cpu}"
 GONB_VERSION=v0.11.1
 GOIMPORTS_VERSION=v0.52.0 # golang.org/x/tools
 GOPLS_VERSION=v0.23.0     # golang.org/x/tools/gopls; v0.24 needs Go 1.27
-DEB_PACKAGES=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel)
+# jupyter-notebook (the classic Notebook server) and chromium: the browser run of
+# the notebooks (kernel/cmd/browsernotebooks).
+DEB_PACKAGES=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel jupyter-notebook chromium)
 
 say() { printf 'kernel/setup.sh: %s\n' "$*"; }
 die() {
@@ -69,6 +72,9 @@ else
 fi
 [ -x "$JUPYTER" ] || die "$JUPYTER not found; set JUPYTER=/path/to/jupyter"
 "$JUPYTER" nbconvert --version >/dev/null 2>&1 || die "$JUPYTER nbconvert does not run"
+"$JUPYTER" notebook --version >/dev/null 2>&1 || die "$JUPYTER notebook does not run (Debian: jupyter-notebook)"
+CHROMIUM="${CHROMIUM:-$(command -v chromium || true)}"
+[ -n "$CHROMIUM" ] || die "no chromium on PATH (Debian: chromium); the browser run of the notebooks needs it (or set CHROMIUM)"
 
 # --- 2. GoNB, goimports, gopls at pinned versions --------------------------------------
 BIN="$("$GO" env GOBIN)"

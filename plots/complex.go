@@ -28,6 +28,15 @@ type ComplexOptions struct {
 	// is below PhaseThreshold × the largest shown amplitude, where the phase
 	// is noise (e.g. 0.01 outside a probe).
 	PhaseThreshold float64
+	// Hue draws the field's complex view in one panel instead of two: the
+	// hue is the phase (the cyclic map over [-π, π]), the brightness the
+	// amplitude (black at 0, full at the largest shown amplitude). It suits
+	// probes, whose phase matters only where they are bright.
+	Hue bool
+	// FitPhase colours the phase over its own range, on the amplitude's
+	// sequential map, instead of the cyclic map over [-π, π]: for a phase of
+	// small range, whose detail the full wheel would hide. Ignored with Hue.
+	FitPhase bool
 }
 
 // hiddenGrey marks pixels whose value means nothing (phase without
@@ -65,16 +74,27 @@ func ComplexImage(amp, phase []float64, h, w int, opts ComplexOptions) (*Figure,
 	} else if !(hi > lo) || math.IsInf(hi-lo, 0) {
 		return nil, fmt.Errorf("plots: amplitude colour range [%g, %g] is empty or not finite", lo, hi)
 	}
+	if opts.Hue {
+		_, top := minMax(amp)
+		return hueFigure(amp, phase, region, top, opts)
+	}
 	ampPanel, err := imagePanel(amp, region, AmplitudeMap(lo, hi), firstNonEmpty(opts.AmplitudeTitle, "amplitude"), !opts.HideAxes)
 	if err != nil {
 		return nil, err
 	}
 	ampPanel.bar = &colorBar{cmap: AmplitudeMap(lo, hi)}
-	phasePanel, err := imagePanel(phase, region, PhaseMap(), firstNonEmpty(opts.PhaseTitle, "phase"), !opts.HideAxes)
+	var phaseMap palette.ColorMap = PhaseMap()
+	phaseBar := &colorBar{cmap: phaseMap, label: "rad", ticks: phaseTicks}
+	if opts.FitPhase {
+		plo, phi := colorRange(phase)
+		phaseMap = AmplitudeMap(plo, phi)
+		phaseBar = &colorBar{cmap: phaseMap, label: "rad"}
+	}
+	phasePanel, err := imagePanel(phase, region, phaseMap, firstNonEmpty(opts.PhaseTitle, "phase"), !opts.HideAxes)
 	if err != nil {
 		return nil, err
 	}
-	phasePanel.bar = &colorBar{cmap: PhaseMap(), label: "rad", ticks: phaseTicks}
+	phasePanel.bar = phaseBar
 	if t := opts.PhaseThreshold; t > 0 {
 		_, top := minMax(amp)
 		hidden := make([]bool, len(amp))
@@ -86,6 +106,25 @@ func ComplexImage(amp, phase []float64, h, w int, opts ComplexOptions) (*Figure,
 		return nil, fmt.Errorf("plots: phase threshold is NaN")
 	}
 	g := &grid{title: opts.Title, rows: [][]panel{{ampPanel, phasePanel}}, panelWidth: 3.6 * vg.Inch}
+	return g.figure(), nil
+}
+
+// hueFigure is ComplexImage's one-panel complex view: the phase through the
+// cyclic map, each pixel darkened in proportion to its amplitude over top.
+func hueFigure(amp, phase []float64, region Rect, top float64, opts ComplexOptions) (*Figure, error) {
+	p, err := imagePanel(phase, region, PhaseMap(), firstNonEmpty(opts.PhaseTitle, "phase (hue), amplitude (brightness)"), !opts.HideAxes)
+	if err != nil {
+		return nil, err
+	}
+	shade := make([]float64, len(amp))
+	for i, a := range amp {
+		if top > 0 {
+			shade[i] = math.Max(0, math.Min(1, a/top))
+		}
+	}
+	p.raster.Shade = shade
+	p.bar = &colorBar{cmap: PhaseMap(), label: "rad", ticks: phaseTicks}
+	g := &grid{title: opts.Title, rows: [][]panel{{p}}, panelWidth: 3.6 * vg.Inch}
 	return g.figure(), nil
 }
 

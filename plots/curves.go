@@ -151,6 +151,11 @@ func curvePlot(series []Series, opts CurveOptions) (*plot.Plot, error) {
 		// A constant curve: gonum would widen the range by ±1, through zero.
 		p.Y.Min, p.Y.Max = p.Y.Min/2, p.Y.Max*2
 	}
+	if p.X.Min == p.X.Max {
+		// One x (the first point of a live curve): gonum would show x ± 1;
+		// the curve grows to the right.
+		p.X.Max = p.X.Min + 1
+	}
 	return p, nil
 }
 

@@ -169,6 +169,9 @@ type Raster struct {
 	// of their value's colour: e.g. the phase where there is no amplitude.
 	Hidden      []bool
 	HiddenColor color.RGBA
+	// Shade, when non-nil (H×W, values in [0, 1]), scales each pixel's
+	// colour towards black: the brightness of a complex view.
+	Shade []float64
 
 	// drawnDots is where the last Plot on a raster canvas put the image, in
 	// device pixels (x right, y up): xmin, ymin, xmax, ymax. The tests read it.
@@ -222,6 +225,10 @@ func (r *Raster) colored() *image.RGBA {
 			c := table.at(v)
 			if r.Hidden != nil && r.Hidden[y*r.W+x] {
 				c = r.HiddenColor
+			}
+			if r.Shade != nil {
+				f := r.Shade[y*r.W+x]
+				c.R, c.G, c.B = uint8(f*float64(c.R)+0.5), uint8(f*float64(c.G)+0.5), uint8(f*float64(c.B)+0.5)
 			}
 			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = c.R, c.G, c.B, c.A
 		}

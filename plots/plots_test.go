@@ -673,3 +673,73 @@ func TestTinyAndFlatImages(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCurveFirstFrame: the first point of a live curve gets a log axis of a
+// factor 2 either side of it and an x range of one unit to its right, not
+// gonum's ±1 round each coordinate (a linear −1…1 y axis for a loss of 2).
+func TestCurveFirstFrame(t *testing.T) {
+	p, err := curvePlot([]Series{{Name: "loss", X: []float64{0}, Y: []float64{2}}}, CurveOptions{LogY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, isLog := p.Y.Scale.(plot.LogScale); !isLog {
+		t.Errorf("y scale %T, want plot.LogScale", p.Y.Scale)
+	}
+	if p.Y.Min != 1 || p.Y.Max != 4 {
+		t.Errorf("y range [%g, %g], want [1, 4]", p.Y.Min, p.Y.Max)
+	}
+	if p.X.Min != 0 || p.X.Max != 1 {
+		t.Errorf("x range [%g, %g], want [0, 1]", p.X.Min, p.X.Max)
+	}
+}
+
+// TestComplexHue: one panel whose pixels have the phase's hue at a brightness
+// proportional to the amplitude (full at the largest, black at zero).
+func TestComplexHue(t *testing.T) {
+	const h, w = 4, 4
+	amp := make([]float64, h*w)
+	phase := make([]float64, h*w)
+	for i := range amp {
+		amp[i] = float64(i%w) / (w - 1) // 0, ⅓, ⅔, 1 across
+		phase[i] = 1
+	}
+	f, err := ComplexImage(amp, phase, h, w, ComplexOptions{Hue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rasters := panelRasters(t, f)
+	if len(rasters) != 1 {
+		t.Fatalf("%d panels, want 1", len(rasters))
+	}
+	img := renderPNG(t, f, 500, 0)
+	full := color.RGBAModel.Convert(mapColor(t, PhaseMap(), 1)).(color.RGBA)
+	for x := 0; x < w; x++ {
+		s := amp[x]
+		want := color.RGBA{R: uint8(s*float64(full.R) + 0.5), G: uint8(s*float64(full.G) + 0.5), B: uint8(s*float64(full.B) + 0.5), A: 255}
+		if got := pixelAt(img, rasters[0], 1, x); !near(got, want, colorTol) {
+			t.Errorf("column %d (amplitude %.2f) drawn %v, want %v", x, s, got, want)
+		}
+	}
+}
+
+// TestFitPhase: a phase of small range spans the whole sequential map.
+func TestFitPhase(t *testing.T) {
+	const h, w = 2, 2
+	amp := []float64{1, 1, 1, 1}
+	phase := []float64{0.1, 0.2, 0.2, 0.3}
+	f, err := ComplexImage(amp, phase, h, w, ComplexOptions{FitPhase: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := renderPNG(t, f, 500, 0)
+	r := panelRasters(t, f)[1]
+	for _, tc := range []struct {
+		y, x int
+		v    float64
+	}{{0, 0, 0.1}, {1, 1, 0.3}} {
+		want := mapColor(t, AmplitudeMap(0.1, 0.3), tc.v)
+		if got := pixelAt(img, r, tc.y, tc.x); !near(got, want, colorTol) {
+			t.Errorf("phase %.1f drawn %v, want %v (an end of the fitted map)", tc.v, got, want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -50,13 +51,27 @@ func PNG(pngBytes []byte) {
 
 // SVG shows an SVG document. GoNB's convention is followed: it arrives as
 // text/html, the <svg> inside a <div> (with any XML prolog before the <svg>
-// dropped, as HTML has no use for it).
+// dropped, as HTML has no use for it). gonum's SVG names its font by family
+// alone ("Liberation Sans"), which a browser without that font replaces by
+// its default, often a serif face; the family is given sans-serif fallbacks
+// so the text looks like the PNGs' (drawn with the font itself).
 func SVG(svg []byte) {
 	s := string(svg)
 	if i := strings.Index(s, "<svg"); i > 0 {
 		s = s[i:]
 	}
-	HTML("<div>" + s + "</div>")
+	HTML("<div>" + svgFontFallback.Replace(s) + "</div>")
+}
+
+var svgFontFallback = strings.NewReplacer(
+	"font-family:Liberation Sans", "font-family:'Liberation Sans',Arimo,'DejaVu Sans',Arial,Helvetica,sans-serif",
+	"font-family:Liberation Serif", "font-family:'Liberation Serif',Tinos,'DejaVu Serif','Times New Roman',serif",
+)
+
+// init makes gonum plots that a notebook builds itself use the sans-serif
+// face of the project's figures (package plots), not gonum's serif default.
+func init() {
+	plot.DefaultFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
 }
 
 // HTML shows an HTML fragment as a text/html output.

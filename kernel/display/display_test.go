@@ -261,3 +261,27 @@ func TestLiveCurveSet(t *testing.T) {
 		t.Errorf("Set to nothing left %v", xs)
 	}
 }
+
+func TestLiveCurveFirstFrameIsLog(t *testing.T) {
+	capture(t)
+	c := NewLiveCurve("loss", "step", "loss")
+	c.LogY = true
+	c.Add("train", 0, 2)
+	if !c.optionsLocked().LogY {
+		t.Error("first frame of a LogY curve drawn on a linear axis")
+	}
+}
+
+func TestSVGFontFallback(t *testing.T) {
+	got := capture(t)
+	if err := PlotSVG(linePlot(t), 200, 100); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := (*got)[0].Data[protocol.MIMETextHTML].(string)
+	if !strings.Contains(html, "font-family:'Liberation Sans',") || !strings.Contains(html, "sans-serif") {
+		t.Errorf("SVG text without a sans-serif fallback: %.300q…", html[strings.Index(html, "font-family"):])
+	}
+	if strings.Contains(html, "Liberation Serif") {
+		t.Error("a notebook's own gonum plot drawn in gonum's serif default")
+	}
+}

@@ -15,6 +15,9 @@
 //     checked with go test.
 //   - Sizes are in pixels. A figure is anything with WritePNG or WriteSVG
 //     (plots.Figure has both); 0 for a side means the figure's natural size.
+//   - Importing display makes gonum plots default to the project's sans-serif
+//     face (plot.DefaultFont), and SVG text falls back to sans-serif faces in
+//     a browser without Liberation Sans.
 //   - Rendering problems (a figure that cannot draw itself) are returned as
 //     errors; nothing here panics on data.
 //

@@ -29,8 +29,8 @@ import (
 type LiveCurve struct {
 	// Title, XLabel and YLabel label the plot.
 	Title, XLabel, YLabel string
-	// LogY draws the y axis on a log scale (points with y ≤ 0 are then left
-	// out, and the axis stays linear until two distinct values are shown).
+	// LogY draws the y axis on a log scale from the first frame (points
+	// with y ≤ 0 are then left out).
 	LogY bool
 	// WidthPx and HeightPx are the size of the picture in pixels; 0 takes
 	// the natural size of a plots.Curves figure.
@@ -169,7 +169,6 @@ func (c *LiveCurve) redrawLocked() error {
 // style. It returns nil when there is nothing to draw yet.
 func (c *LiveCurve) figureLocked() (*plots.Figure, error) {
 	var series []plots.Series
-	ys := map[float64]bool{}
 	for _, s := range c.series {
 		xy := s.xy
 		if c.LogY {
@@ -182,21 +181,24 @@ func (c *LiveCurve) figureLocked() (*plots.Figure, error) {
 		for _, p := range xy {
 			ps.X = append(ps.X, p.X)
 			ps.Y = append(ps.Y, p.Y)
-			ys[p.Y] = true
 		}
 		series = append(series, ps)
 	}
 	if len(series) == 0 {
 		return nil, nil
 	}
-	opts := plots.CurveOptions{Title: c.Title, XLabel: c.XLabel, YLabel: c.YLabel,
-		// A log axis needs two distinct values to span; until then, a linear one.
-		LogY: c.LogY && len(ys) > 1}
-	fig, err := plots.Curves(series, opts)
+	fig, err := plots.Curves(series, c.optionsLocked())
 	if err != nil {
 		return nil, fmt.Errorf("display: live curve %q: %w", c.Title, err)
 	}
 	return fig, nil
+}
+
+// optionsLocked are the options of the figure. LogY holds from the first
+// frame: plots.Curves gives a single point or a constant curve a range of a
+// factor 2 either side on a log axis, and one point an x range of one unit.
+func (c *LiveCurve) optionsLocked() plots.CurveOptions {
+	return plots.CurveOptions{Title: c.Title, XLabel: c.XLabel, YLabel: c.YLabel, LogY: c.LogY}
 }
 
 func (c *LiveCurve) pngLocked() ([]byte, error) {

@@ -314,12 +314,7 @@ func (r *Reconstruction) Write(path string) error {
 	if r.Object == nil || r.Probe == nil {
 		return errors.New("write reconstruction: empty reconstruction")
 	}
-	return data.WriteArrays(path, []data.Entry{
-		{Name: "object", Shape: []int{r.Object.H, r.Object.W}, Value: r.Object.Pix},
-		{Name: "probe", Shape: []int{r.Probe.H, r.Probe.W}, Value: r.Probe.Pix},
-		{Name: "xcoords", Shape: []int{len(r.XCoords)}, Value: r.XCoords},
-		{Name: "ycoords", Shape: []int{len(r.YCoords)}, Value: r.YCoords},
-	})
+	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, XCoords: r.XCoords, YCoords: r.YCoords})
 }
 
 // GeometryRatio is how far apart (as a ratio either way) a new scan's step

@@ -510,3 +510,63 @@ func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*da
 	})
 	return im, err
 }
+
+// Write saves the result as a reconstruction file (data.WriteReconstruction:
+// object, probe, xcoords, ycoords), which `ptychokit eval` and
+// data.ReadReconstruction read.
+func (r *Result) Write(path string) error {
+	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, XCoords: r.XCoords, YCoords: r.YCoords})
+}
+
+// Seconds is the wall time of all the iterations of the result (the first,
+// compiling, included).
+func (r *Result) Seconds() float64 {
+	total := 0.0
+	for _, it := range r.History {
+		total += it.Seconds
+	}
+	return total
+}
+
+// SetSteps sets the object step α (ObjectOptions.Step) and the probe step β
+// (ProbeOptions.Step) from the next iteration on: a notebook's sliders. The
+// steps are constants of the compiled update, so a change recompiles it at
+// the next Iterate (about as long as the first iteration's compiling); the
+// same values change nothing. On several devices it returns an error.
+func (r *Reconstruction) SetSteps(objectStep, probeStep float64) error {
+	if objectStep == r.opts.Object.Step && probeStep == r.opts.Probe.Step {
+		return nil
+	}
+	for _, s := range []struct {
+		name string
+		v    float64
+	}{{"object", objectStep}, {"probe", probeStep}} {
+		if err := validStep(s.v); err != nil || s.v == 0 {
+			return fmt.Errorf("solver %s: %s step %g: want 0 < step ≤ 2", r.opts.Algorithm, s.name, s.v)
+		}
+	}
+	if r.sharded != nil {
+		return fmt.Errorf("solver %s: steps cannot change on several devices; start a new reconstruction", r.opts.Algorithm)
+	}
+	old := r.opts
+	r.opts.Object.Step, r.opts.Probe.Step = objectStep, probeStep
+	exec, err := NewExec(r.backend, r.stepGraph)
+	if err != nil {
+		r.opts = old
+		return fmt.Errorf("solver %s: rebuild the update: %w", r.opts.Algorithm, err)
+	}
+	r.exec.Finalize()
+	r.exec = exec
+	return nil
+}
+
+// SetProbeStart sets the first iteration (counted from 0) that updates the
+// probe, when ProbeOptions.Refine is on; it takes effect at the next
+// iteration and needs no recompiling.
+func (r *Reconstruction) SetProbeStart(iteration int) error {
+	if iteration < 0 {
+		return fmt.Errorf("solver %s: probe start %d: must be ≥ 0", r.opts.Algorithm, iteration)
+	}
+	r.opts.Probe.StartIteration = iteration
+	return nil
+}

@@ -622,14 +622,7 @@ func (r *runner) rpie(name, dir string, ds *data.Dataset) (*solvers.Result, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	obj, prb := res.Object, res.Probe
-	err = data.WriteArrays(filepath.Join(dir, ReconstructionFile), []data.Entry{
-		{Name: "object", Shape: []int{obj.H, obj.W}, Value: obj.Pix},
-		{Name: "probe", Shape: []int{prb.H, prb.W}, Value: prb.Pix},
-		{Name: "xcoords", Shape: []int{len(res.XCoords)}, Value: res.XCoords},
-		{Name: "ycoords", Shape: []int{len(res.YCoords)}, Value: res.YCoords},
-	})
-	return res, err
+	return res, res.Write(filepath.Join(dir, ReconstructionFile))
 }
 
 func (r *runner) rpieTruth(t *task, res *RunResult) error {

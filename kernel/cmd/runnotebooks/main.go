@@ -29,11 +29,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/ptychokit/ptychokit/kernel/interact"
 	"github.com/ptychokit/ptychokit/kernel/internal/nbcheck"
+	"github.com/ptychokit/ptychokit/kernel/internal/procgroup"
 )
 
 var (
@@ -67,7 +68,7 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	paths, err := notebookPaths(flag.Args())
+	paths, err := nbcheck.Paths(flag.Args())
 	if err != nil {
 		fail(err)
 	}
@@ -136,31 +137,6 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// notebookPaths expands directories to the *.ipynb files in them, sorted.
-func notebookPaths(args []string) ([]string, error) {
-	var paths []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			paths = append(paths, a)
-			continue
-		}
-		m, err := filepath.Glob(filepath.Join(a, "*.ipynb"))
-		if err != nil {
-			return nil, err
-		}
-		if len(m) == 0 {
-			return nil, fmt.Errorf("no notebooks (*.ipynb) in %s", a)
-		}
-		sort.Strings(m)
-		paths = append(paths, m...)
-	}
-	return paths, nil
-}
-
 func readStripped(path string) (*nbcheck.Notebook, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -218,7 +194,10 @@ func run(path, outDir string) (string, error) {
 		"--ExecutePreprocessor.allow_errors=True",
 		"--output-dir", outDir, "--output", name,
 		path)
-	killGroup(cmd)
+	procgroup.Set(cmd)
+	// No browser runs the page's JavaScript here, so cells with controls
+	// (package interact) run as scripts instead of waiting for one.
+	cmd.Env = append(os.Environ(), interact.EnvVar+"=off")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

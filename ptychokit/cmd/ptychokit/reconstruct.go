@@ -255,13 +255,7 @@ func secondsPerIteration(h []solvers.IterationRecord) float64 {
 // writeReconstruction writes the NPZ, history.csv, summary.json and figures.
 func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) error {
 	obj, prb := res.Object, res.Probe
-	err := data.WriteArrays(filepath.Join(dir, reconstructionFile), []data.Entry{
-		{Name: "object", Shape: []int{obj.H, obj.W}, Value: obj.Pix},
-		{Name: "probe", Shape: []int{prb.H, prb.W}, Value: prb.Pix},
-		{Name: "xcoords", Shape: []int{len(res.XCoords)}, Value: res.XCoords},
-		{Name: "ycoords", Shape: []int{len(res.YCoords)}, Value: res.YCoords},
-	})
-	if err != nil {
+	if err := res.Write(filepath.Join(dir, reconstructionFile)); err != nil {
 		return fmt.Errorf("write %s: %w", reconstructionFile, err)
 	}
 

@@ -1,0 +1,111 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Reconstruction is what a reconstruction file holds: the keys "object"
+// (complex64 [H, W]), "probe" (complex64 [N, N], optional), "xcoords" and
+// "ycoords" (float64 [n], patch centres in the object's frame, optional). The
+// command's reconstruct and infer write it, eval reads it, and notebooks keep
+// a stage's result in one between cells (GoNB runs each cell as a new
+// program).
+type Reconstruction struct {
+	Object, Probe    *ComplexImage
+	XCoords, YCoords []float64
+}
+
+// WriteReconstruction writes r (Probe and the coordinates may be nil) to
+// path, atomically (see WriteArrays).
+func WriteReconstruction(path string, r *Reconstruction) error {
+	if r == nil || r.Object == nil {
+		return fmt.Errorf("write %s: no object", path)
+	}
+	if len(r.XCoords) != len(r.YCoords) {
+		return fmt.Errorf("write %s: %d xcoords but %d ycoords", path, len(r.XCoords), len(r.YCoords))
+	}
+	entries := []Entry{{Name: "object", Shape: []int{r.Object.H, r.Object.W}, Value: r.Object.Pix}}
+	if r.Probe != nil {
+		entries = append(entries, Entry{Name: "probe", Shape: []int{r.Probe.H, r.Probe.W}, Value: r.Probe.Pix})
+	}
+	if r.XCoords != nil {
+		entries = append(entries,
+			Entry{Name: "xcoords", Shape: []int{len(r.XCoords)}, Value: r.XCoords},
+			Entry{Name: "ycoords", Shape: []int{len(r.YCoords)}, Value: r.YCoords})
+	}
+	return WriteArrays(path, entries)
+}
+
+// ReadReconstruction reads a reconstruction file. "object" is required; a
+// file of another kind (a scan: "objectGuess") is refused with a sentence
+// saying so. Complex128 and real arrays are converted to complex64.
+func ReadReconstruction(path string) (*Reconstruction, error) {
+	entries, err := ReadArrays(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := entries["object"]; !ok {
+		if _, scan := entries["objectGuess"]; scan {
+			return nil, fmt.Errorf("%s: a scan (objectGuess), not a reconstruction (object); read it with Load", path)
+		}
+		return nil, fmt.Errorf("%s: no key \"object\": not a reconstruction file", path)
+	}
+	r := &Reconstruction{}
+	if r.Object, err = imageEntry(entries["object"]); err != nil {
+		return nil, fmt.Errorf("%s: key \"object\": %w", path, err)
+	}
+	if e, ok := entries["probe"]; ok {
+		if r.Probe, err = imageEntry(e); err != nil {
+			return nil, fmt.Errorf("%s: key \"probe\": %w", path, err)
+		}
+	}
+	for _, c := range []struct {
+		key string
+		dst *[]float64
+	}{{"xcoords", &r.XCoords}, {"ycoords", &r.YCoords}} {
+		e, ok := entries[c.key]
+		if !ok {
+			continue
+		}
+		v, ok := e.Value.([]float64)
+		if !ok || len(e.Shape) != 1 {
+			return nil, fmt.Errorf("%s: key %q: %s %v, want float64 (n,)", path, c.key, e.Dtype, e.Shape)
+		}
+		*c.dst = v
+	}
+	if len(r.XCoords) != len(r.YCoords) {
+		return nil, fmt.Errorf("%s: %d xcoords but %d ycoords", path, len(r.XCoords), len(r.YCoords))
+	}
+	return r, nil
+}
+
+// imageEntry turns a 2-D complex or real array into a ComplexImage.
+func imageEntry(e Entry) (*ComplexImage, error) {
+	if len(e.Shape) != 2 {
+		return nil, fmt.Errorf("shape %v, want a 2-D image", e.Shape)
+	}
+	img := &ComplexImage{H: e.Shape[0], W: e.Shape[1]}
+	switch v := e.Value.(type) {
+	case []complex64:
+		img.Pix = v
+	case []complex128:
+		img.Pix = make([]complex64, len(v))
+		for i, c := range v {
+			img.Pix[i] = complex64(c)
+		}
+	case []float32:
+		img.Pix = make([]complex64, len(v))
+		for i, x := range v {
+			img.Pix[i] = complex(x, 0)
+		}
+	case []float64:
+		img.Pix = make([]complex64, len(v))
+		for i, x := range v {
+			img.Pix[i] = complex(float32(x), 0)
+		}
+	default:
+		return nil, errors.New("dtype " + e.Dtype + ", want complex or float")
+	}
+	return img, nil
+}

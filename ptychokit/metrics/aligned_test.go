@@ -1,0 +1,58 @@
+package metrics
+
+import (
+	"math"
+	"math/cmplx"
+	"testing"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+)
+
+// TestAligned: a truth multiplied by 2·exp(i(0.3 + 0.01x − 0.02y)) comes back
+// as the truth (the plane and the scale are what Aligned removes), cropped.
+func TestAligned(t *testing.T) {
+	t.Parallel()
+	const H, W = 24, 20
+	truth := &data.ComplexImage{H: H, W: W, Pix: make([]complex64, H*W)}
+	rec := &data.ComplexImage{H: H, W: W, Pix: make([]complex64, H*W)}
+	for y := range H {
+		for x := range W {
+			v := cmplx.Rect(1+0.5*math.Sin(float64(x*y)/7), 0.8*math.Cos(float64(x+2*y)/5))
+			truth.Pix[y*W+x] = complex64(v)
+			rec.Pix[y*W+x] = complex64(2 * v * cmplx.Exp(complex(0, 0.3+0.01*float64(x)-0.02*float64(y))))
+		}
+	}
+	region := Rect{Y0: 3, X0: 2, Y1: 20, X1: 18}
+	got, crop, err := Aligned(rec, truth, region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.H != region.Dy() || got.W != region.Dx() || crop.H != got.H || crop.W != got.W {
+		t.Fatalf("sizes %d×%d and %d×%d, want %d×%d", got.H, got.W, crop.H, crop.W, region.Dy(), region.Dx())
+	}
+	const tol = 1e-4 // float32 storage of O(1) values
+	for i := range got.Pix {
+		if d := cmplx.Abs(complex128(got.Pix[i] - crop.Pix[i])); d > tol {
+			t.Fatalf("pixel %d: aligned %v, truth %v (|Δ| %.2g > %g)", i, got.Pix[i], crop.Pix[i], d, tol)
+		}
+	}
+	if rec.Pix[0] == truth.Pix[0] {
+		t.Error("Aligned changed its input")
+	}
+	for _, tc := range []struct {
+		name       string
+		rec, truth *data.ComplexImage
+		region     Rect
+	}{
+		{"region outside the smaller", rec.TopLeft(H-5, W), truth, region},
+		{"region outside", rec, truth, Rect{Y1: H + 1, X1: W}},
+		{"nil", nil, truth, region},
+	} {
+		if _, _, err := Aligned(tc.rec, tc.truth, tc.region); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	if r := Whole(H, W); r.Dy() != H || r.Dx() != W {
+		t.Errorf("Whole(%d, %d) = %v", H, W, r)
+	}
+}
