@@ -50,16 +50,10 @@ func RefineProbe(backend backends.Backend, ds *data.Dataset, path string) (*data
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	obj, prb := res.Object, res.Probe
-	if err := data.WriteArrays(path, []data.Entry{
-		{Name: "object", Shape: []int{obj.H, obj.W}, Value: obj.Pix},
-		{Name: "probe", Shape: []int{prb.H, prb.W}, Value: prb.Pix},
-		{Name: "xcoords", Shape: []int{len(res.XCoords)}, Value: res.XCoords},
-		{Name: "ycoords", Shape: []int{len(res.YCoords)}, Value: res.YCoords},
-	}); err != nil {
+	if err := res.Write(path); err != nil {
 		return nil, err
 	}
-	return prb, nil
+	return res.Probe, nil
 }
 
 // resolveProbe returns ds with the probe cfg.Data.Probe asks for in place of

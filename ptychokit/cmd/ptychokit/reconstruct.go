@@ -180,34 +180,20 @@ Example:
 // result's positions, which are in the result's frame. The probe is taken
 // as it is (it is already at the data's scale).
 func continueFrom(ds *data.Dataset, path string, opts *solvers.Options) (*data.Dataset, error) {
-	arrays, err := data.ReadArrays(path)
+	res, err := data.ReadReconstruction(path)
 	if err != nil {
 		return nil, fmt.Errorf("--init_from: %w", err)
 	}
-	obj, ok := arrays["object"]
-	pix, isComplex := obj.Value.([]complex64)
-	if !ok || len(obj.Shape) != 2 || !isComplex {
-		return nil, fmt.Errorf("--init_from %s: key \"object\": want a complex64 (H, W) object, as reconstruct writes", path)
-	}
-	probe, err := data.ReadProbe(path)
-	if err != nil {
-		return nil, fmt.Errorf("--init_from: %w", err)
-	}
-	if probe.H != ds.N || probe.W != ds.N {
-		return nil, fmt.Errorf("--init_from %s: the probe is %d×%d but the patterns are %d×%d", path, probe.H, probe.W, ds.N, ds.N)
-	}
-	var coords [2][]float64
-	for i, key := range []string{"xcoords", "ycoords"} {
-		c, ok := arrays[key].Value.([]float64)
-		if !ok || len(c) != ds.Count {
-			return nil, fmt.Errorf("--init_from %s: key %q: want %d float64 positions, one per pattern of this scan (same --subset)", path, key, ds.Count)
-		}
-		coords[i] = c
+	switch {
+	case res.Probe == nil || res.Probe.H != ds.N || res.Probe.W != ds.N:
+		return nil, fmt.Errorf("--init_from %s: key \"probe\": want the %d×%d probe of a reconstruction of these patterns", path, ds.N, ds.N)
+	case len(res.XCoords) != ds.Count:
+		return nil, fmt.Errorf("--init_from %s: key \"xcoords\": %d positions, want %d, one per pattern of this scan (same --subset)", path, len(res.XCoords), ds.Count)
 	}
 	d := *ds
-	d.XCoords, d.YCoords = coords[0], coords[1]
-	opts.Object.Initial = &data.ComplexImage{H: obj.Shape[0], W: obj.Shape[1], Pix: pix}
-	opts.Probe.Initial = probe
+	d.XCoords, d.YCoords = res.XCoords, res.YCoords
+	opts.Object.Initial = res.Object
+	opts.Probe.Initial = res.Probe
 	opts.Probe.NormalizePower = false
 	return &d, nil
 }
