@@ -35,7 +35,7 @@ type Entry struct {
 // checked for plausibility against the zip's sizes, before any data.
 type archive struct {
 	path    string
-	file    *os.File
+	file    io.Closer
 	entries []*npyEntry // in file order
 	byKey   map[string]*npyEntry
 }
@@ -48,9 +48,23 @@ type npyEntry struct {
 	err    error // why the header could not be used; nil when it can
 }
 
-// openArchive opens an NPZ and reads every entry's header. It fails only when
-// the file is not a readable zip; problems of one entry are kept in that
-// entry's err.
+// opener opens an archive: the file at a path (Load, Inspect, ReadArrays),
+// or bytes in memory (the fuzz targets, which then run without a file
+// system round trip).
+type opener func() (*archive, error)
+
+func fileOpener(path string) opener { return func() (*archive, error) { return openArchive(path) } }
+
+func bytesOpener(name string, b []byte) opener {
+	return func() (*archive, error) {
+		if len(b) == 0 {
+			return nil, fmt.Errorf("read %s: empty file, not an NPZ", name)
+		}
+		return newArchive(name, bytes.NewReader(b), int64(len(b)), io.NopCloser(nil))
+	}
+}
+
+// openArchive opens an NPZ file and reads every entry's header (newArchive).
 func openArchive(path string) (a *archive, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -71,11 +85,19 @@ func openArchive(path string) (a *archive, err error) {
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("read %s: empty file, not an NPZ", path)
 	}
-	zr, err := safeZipReader(f, st.Size())
+	return newArchive(path, f, st.Size(), f)
+}
+
+// newArchive reads the zip directory of r (size bytes, named path in
+// errors) and every entry's header. It fails only when r is not a readable
+// zip; problems of one entry are kept in that entry's err. c is closed by
+// the archive's Close.
+func newArchive(path string, r io.ReaderAt, size int64, c io.Closer) (*archive, error) {
+	zr, err := safeZipReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: not a readable NPZ (zip) file: %w", path, err)
 	}
-	a = &archive{path: path, file: f, byKey: map[string]*npyEntry{}}
+	a := &archive{path: path, file: c, byKey: map[string]*npyEntry{}}
 	for _, zf := range zr.File {
 		if strings.HasSuffix(zf.Name, "/") {
 			continue
@@ -84,7 +106,7 @@ func openArchive(path string) (a *archive, err error) {
 		if _, dup := a.byKey[e.key]; dup {
 			return nil, fmt.Errorf("read %s: key %q appears twice", path, e.key)
 		}
-		e.header, e.err = readEntryHeader(zf, st.Size())
+		e.header, e.err = readEntryHeader(zf, size)
 		a.entries = append(a.entries, e)
 		a.byKey[e.key] = e
 	}
@@ -233,7 +255,9 @@ func (a *archive) read(e *npyEntry) (out *decoded, err error) {
 		return nil, err
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 1<<16)
+	// A buffer no larger than the entry: a file of many tiny entries must
+	// not cost 64 KiB an entry.
+	br := bufio.NewReaderSize(rc, int(min(1<<16, e.zf.UncompressedSize64)))
 	if _, err := io.CopyN(io.Discard, br, e.header.dataOffset); err != nil {
 		return nil, fmt.Errorf("truncated entry: %w", err)
 	}
@@ -326,14 +350,20 @@ func (a *archive) read(e *npyEntry) (out *decoded, err error) {
 	return out, nil
 }
 
-// readFlat reads n elements of exactly type T (npyio insists on the on-disk type).
+// readFlat reads n elements of exactly type T (npyio insists on the on-disk
+// type). The slice grows as the data arrive, a chunk at a time, rather than
+// being allocated from the header's claim: a corrupt entry that claims more
+// than it holds fails at its end having cost only the bytes it had.
 func readFlat[T any](rr *npy.Reader, n int) ([]T, error) {
-	dst := make([]T, n)
-	if n == 0 {
-		return dst, nil
-	}
-	if err := rr.Read(&dst); err != nil {
-		return nil, err
+	const chunk = 1 << 16 // elements
+	dst := make([]T, 0, min(n, chunk))
+	buf := make([]T, min(n, chunk))
+	for len(dst) < n {
+		part := buf[:min(chunk, n-len(dst))]
+		if err := rr.Read(&part); err != nil {
+			return nil, err
+		}
+		dst = append(dst, part...)
 	}
 	return dst, nil
 }
@@ -408,7 +438,11 @@ func pyShape(shape []int) string {
 // It is the generic reader for files that are not scans (reconstructions:
 // "object", "probe", ...); scans go through Load.
 func ReadArrays(path string) (map[string]Entry, error) {
-	a, err := openArchive(path)
+	return readArrays(fileOpener(path), path)
+}
+
+func readArrays(open opener, path string) (map[string]Entry, error) {
+	a, err := open()
 	if err != nil {
 		return nil, err
 	}
