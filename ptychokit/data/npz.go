@@ -10,10 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 )
 
 // Entry is one named array of an NPZ file: a flat row-major Value and its Shape.
@@ -464,8 +465,9 @@ func readArrays(open opener, path string) (map[string]Entry, error) {
 // WriteArrays writes entries to an NPZ file that numpy's np.load reads (each
 // entry as "<Name>.npy", little-endian, C order, deflated), atomically: the
 // arrays go to a temporary file in the same directory, which is synced and
-// then renamed over path. On any error path is untouched and no temporary
-// file remains. It is the one NPZ writer of the project.
+// then renamed over path (internal/atomicfile). On any error path is
+// untouched and no temporary file remains. It is the one NPZ writer of the
+// project.
 //
 // Value must be one of the types listed at Entry, with len(Value) equal to
 // the product of Shape (1 for a scalar).
@@ -483,7 +485,7 @@ func WriteArrays(path string, entries []Entry) error {
 			return fmt.Errorf("write %s: key %q: %w", path, e.Name, err)
 		}
 	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		// BestSpeed: float data barely compress better at higher levels, and
 		// writing a dataset should not take longer than simulating it.
@@ -612,57 +614,4 @@ func encode[T any](w io.Writer, v []T, size int, put func([]byte, T)) error {
 	}
 	_, err := w.Write(buf)
 	return err
-}
-
-// writeAtomic writes path through write, atomically (see WriteArrays).
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if !st.Mode().IsRegular() {
-			return fmt.Errorf("write %s: exists and is not a regular file", path)
-		}
-		mode = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp, closed := f.Name(), false
-	defer func() {
-		if err != nil {
-			if !closed {
-				f.Close()
-			}
-			os.Remove(tmp)
-			err = fmt.Errorf("write %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	closed = true
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; not every filesystem allows syncing a
-	// directory, and the data are already safe, so a failure here is ignored.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 )
 
 func TestParseHeaderDict(t *testing.T) {
@@ -207,12 +209,12 @@ func TestWriteAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("disk on fire")
-	err := writeAtomic(path, func(w io.Writer) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
 		w.Write([]byte(strings.Repeat("half-written ", 1<<17))) // past the buffer
 		return boom
 	})
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "write "+path) {
-		t.Fatalf("writeAtomic error %v", err)
+		t.Fatalf("atomicfile.Write error %v", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "the old contents" {
 		t.Errorf("the existing file changed to %.40q", b)

@@ -24,6 +24,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/metrics"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
@@ -499,7 +500,7 @@ func writeHistory(path string, history []EpochStats) error {
 			strconv.FormatFloat(h.Seconds, 'f', 3, 64), fmtFloat(h.AmpContrast), fmtFloat(h.PhaseSpread), fmtFloat(h.LogScale)})
 	}
 	w.Flush()
-	return config.WriteFileAtomic(path, []byte(b.String()))
+	return atomicfile.WriteFile(path, []byte(b.String()))
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 9, 64) }
@@ -614,7 +615,7 @@ func copyLatestCheckpoint(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		if err := config.WriteFileAtomic(to, b); err != nil {
+		if err := atomicfile.WriteFile(to, b); err != nil {
 			return err
 		}
 	}

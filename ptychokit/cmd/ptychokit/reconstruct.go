@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
@@ -223,7 +224,7 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) erro
 	for _, r := range res.History {
 		fmt.Fprintf(&csv, "%d,%.8g,%.4f\n", r.Iteration, r.Cost, r.Seconds)
 	}
-	if err := writeSolverFile(filepath.Join(dir, historyFile), csv.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, historyFile), csv.Bytes()); err != nil {
 		return err
 	}
 
@@ -244,7 +245,7 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) erro
 	if err != nil {
 		return err
 	}
-	if err := writeSolverFile(filepath.Join(dir, summaryFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, summaryFile), append(js, '\n')); err != nil {
 		return err
 	}
 
@@ -296,25 +297,4 @@ func allCostsPositive(v []float64) bool {
 func saveSolverPNG(fig *plots.Figure, path string) error {
 	w, h := fig.Size()
 	return fig.SavePNG(path, w, h)
-}
-
-// writeSolverFile writes to a temporary file in the same folder and renames
-// it into place.
-func writeSolverFile(path string, content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
