@@ -25,6 +25,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
@@ -84,6 +85,11 @@ type TrainOptions struct {
 	// on the device for the whole run (resident.go); larger data is
 	// uploaded a batch at a time. 0 means DefaultResidentBytes, < 0 never.
 	ResidentBytes int64
+	// OutputDirLocked says that the caller holds the output folder's run
+	// lock (internal/runlock; the command line takes it for the whole
+	// command). Otherwise TrainOn takes it, and a second run on the same
+	// folder fails at once with an error naming the run that holds it.
+	OutputDirLocked bool
 }
 
 // Result is what Train returns.
@@ -162,6 +168,13 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	out := cfg.Data.OutputDir
 	if out == "" {
 		return nil, errors.New("--output_dir is empty")
+	}
+	if !opts.OutputDirLocked {
+		lock, err := lockOutputDir(out, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
 	}
 	resuming, err := checkResume(cfg)
 	if err != nil {
@@ -326,6 +339,20 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 	res.MedianStepSeconds = median(stepSeconds)
 	return res, nil
+}
+
+// lockOutputDir takes the run lock of an output folder (see
+// TrainOptions.OutputDirLocked), saying on progress when it takes over the
+// lock of a run that died.
+func lockOutputDir(dir string, progress io.Writer) (*runlock.Lock, error) {
+	lock, err := runlock.Acquire(dir, "train")
+	if err != nil {
+		return nil, fmt.Errorf("--output_dir %w", err)
+	}
+	if note := lock.Note(dir); note != "" && progress != nil {
+		fmt.Fprintln(progress, note)
+	}
+	return lock, nil
 }
 
 // newTrainer is GoMLX's trainer for the model of cfg: Forward, Loss, Adam.

@@ -94,6 +94,12 @@ Example:
 		return fmt.Errorf("--algo %q: want one of %s", *algo, strings.Join(solvers.Names(), ", "))
 	}
 
+	// Before anything slow: a folder in use is refused at once.
+	lock, err := lockOutputDir(*outputDir, "reconstruct")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true, Intensity: *intensity})
 	if err != nil {
 		return err
