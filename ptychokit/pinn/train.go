@@ -25,6 +25,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
@@ -119,6 +120,10 @@ type Result struct {
 	// InputWaitSeconds is how long the device waited for batches to be
 	// gathered and uploaded (training and validation, part of the epochs).
 	InputWaitSeconds float64
+	// Warnings are what a resume found and repaired (a damaged latest
+	// checkpoint set aside, the lock of a dead run taken over), one line
+	// each, as also written to TrainOptions.Progress.
+	Warnings []string
 }
 
 // Best returns the statistics of the best epoch (the one whose weights are
@@ -157,6 +162,7 @@ func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result
 // training resumes from the latest and ends with the same weights as a run
 // that never stopped; a different model there is an error.
 func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts TrainOptions) (res *Result, err error) {
+	defer func() { err = oom.Explain(err, cfg.Training.BatchSize) }()
 	defer recoverInto(&err, "train")
 	called := time.Now()
 	if err := cfg.Validate(); err != nil {
@@ -175,6 +181,15 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 			return nil, err
 		}
 		defer lock.Release()
+	}
+	notes, err := vetCheckpoints(filepath.Join(out, CheckpointDir))
+	if err != nil {
+		return nil, fmt.Errorf("%s: checking the checkpoints to resume from: %w", filepath.Join(out, CheckpointDir), err)
+	}
+	for _, n := range notes {
+		if opts.Progress != nil {
+			fmt.Fprintln(opts.Progress, "warning: "+n)
+		}
 	}
 	resuming, err := checkResume(cfg)
 	if err != nil {
@@ -232,7 +247,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch()}
+	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch(), Warnings: notes}
 
 	var onDevice *resident
 	limit := opts.ResidentBytes
@@ -310,11 +325,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		improved := state.update(epoch, stats, cfg.Training)
 		res.History = append(res.History, stats)
 		if err := writeHistory(filepath.Join(out, HistoryFile), res.History); err != nil {
-			return res, err
+			return res, fmt.Errorf("epoch %d: %w; the checkpoint of epoch %d is intact: run the same command again to resume", epoch, err, epoch-1)
 		}
 		saving := time.Now()
-		if err := ckpt.Save(); err != nil {
-			return res, fmt.Errorf("epoch %d: save checkpoint: %w", epoch, err)
+		if err := saveCheckpoint(ckpt, filepath.Join(out, CheckpointDir), epoch); err != nil {
+			return res, err
 		}
 		if improved {
 			if err := copyLatestCheckpoint(filepath.Join(out, CheckpointDir), filepath.Join(out, BestDir)); err != nil {
@@ -411,8 +426,7 @@ func describeModel(m config.Model) string {
 // one of a different model.
 func checkResume(cfg config.Run) (bool, error) {
 	out := cfg.Data.OutputDir
-	entries, err := os.ReadDir(filepath.Join(out, CheckpointDir))
-	if err != nil || len(entries) == 0 {
+	if names, _ := checkpointNames(filepath.Join(out, CheckpointDir)); len(names) == 0 {
 		return false, nil
 	}
 	saved, err := config.Load(filepath.Join(out, config.FileName))
@@ -630,8 +644,11 @@ func copyLatestCheckpoint(src, dst string) error {
 		return err
 	}
 	old, _ := os.ReadDir(dst)
-	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix} {
+	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, sumsSuffix} {
 		from, to := filepath.Join(src, latest+suffix), filepath.Join(dst, latest+suffix)
+		if _, err := os.Stat(from); suffix == sumsSuffix && err != nil {
+			continue // a checkpoint of a version without sums
+		}
 		// The weights (tens of MB) are hard-linked when the file system
 		// allows: GoMLX never rewrites a checkpoint file, it writes new ones
 		// and removes old ones, so the link keeps the bytes best/ needs.

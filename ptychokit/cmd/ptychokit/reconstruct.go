@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
@@ -149,7 +150,7 @@ Example:
 	}
 	fmt.Println()
 	if err := rec.Iterate(*iterations); err != nil {
-		return err
+		return oom.Explain(err, used.BatchSize)
 	}
 	res, err := rec.Result()
 	if err != nil {
