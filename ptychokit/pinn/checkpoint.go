@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
 )
 
 // Checkpoint integrity. GoMLX writes a checkpoint as two files (NAME.bin, the
@@ -27,21 +27,10 @@ import (
 // load, and the damaged newer ones are moved to checkpoints/damaged/ with a
 // note saying so.
 const (
-	sumsSuffix = ".sums"
 	// DamagedDir, under the checkpoints folder, receives checkpoints found
 	// damaged at resume (kept for inspection, never loaded).
 	DamagedDir = "damaged"
 )
-
-// checkpointSums is the content of a NAME.sums file.
-type checkpointSums struct {
-	BinBytes  int64  `json:"bin_bytes"`
-	BinCRC    uint32 `json:"bin_crc32c"`
-	JSONBytes int64  `json:"json_bytes"`
-	JSONCRC   uint32 `json:"json_crc32c"`
-}
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // checkpointNames lists the checkpoints of dir (the base names GoMLX lists:
 // "checkpoint-…" with a .json), oldest first.
@@ -97,7 +86,7 @@ func writeSums(dir string, before []string) error {
 		if slices.Contains(before, name) {
 			continue
 		}
-		var s checkpointSums
+		var s runfiles.Sums
 		for _, f := range []struct {
 			suffix string
 			bytes  *int64
@@ -111,16 +100,16 @@ func writeSums(dir string, before []string) error {
 			if err != nil {
 				return err
 			}
-			*f.bytes, *f.crc = int64(len(b)), crc32.Checksum(b, castagnoli)
+			*f.bytes, *f.crc = int64(len(b)), runfiles.CRC(b)
 		}
 		js, _ := json.Marshal(s)
-		if err := atomicfile.WriteFile(filepath.Join(dir, name+sumsSuffix), append(js, '\n')); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name+runfiles.SumsSuffix), append(js, '\n')); err != nil {
 			return err
 		}
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), sumsSuffix); ok && !slices.Contains(after, name) {
+		if name, ok := strings.CutSuffix(e.Name(), runfiles.SumsSuffix); ok && !slices.Contains(after, name) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
@@ -137,7 +126,7 @@ func removeNewFiles(dir string, before []string) {
 			continue
 		}
 		base := n
-		for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, sumsSuffix} {
+		for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, runfiles.SumsSuffix} {
 			base = strings.TrimSuffix(base, suffix)
 		}
 		if !slices.Contains(before, base) {
@@ -176,7 +165,7 @@ func vetCheckpoints(dir string) ([]string, error) {
 	for _, e := range entries {
 		base, ok := strings.CutSuffix(e.Name(), checkpoints.BinDataSuffix)
 		if ok && strings.HasPrefix(base, "checkpoint-") && !slices.Contains(names, base) {
-			if err := moveAside(e.Name(), base+sumsSuffix); err != nil {
+			if err := moveAside(e.Name(), base+runfiles.SumsSuffix); err != nil {
 				return nil, err
 			}
 			notes = append(notes, fmt.Sprintf("%s: checkpoint %s was never completed (no metadata; a run stopped while saving it): moved to %s/", dir, base, DamagedDir))
@@ -193,7 +182,7 @@ func vetCheckpoints(dir string) ([]string, error) {
 			return notes, atomicfile.SyncDir(dir)
 		}
 		damaged = true
-		if err := moveAside(name+checkpoints.BinDataSuffix, name+checkpoints.JsonNameSuffix, name+sumsSuffix); err != nil {
+		if err := moveAside(name+checkpoints.BinDataSuffix, name+checkpoints.JsonNameSuffix, name+runfiles.SumsSuffix); err != nil {
 			return nil, err
 		}
 		notes = append(notes, fmt.Sprintf("%s: latest checkpoint %s is damaged (%v): moved to %s/", dir, name, why, DamagedDir))
@@ -207,9 +196,9 @@ func vetCheckpoints(dir string) ([]string, error) {
 	if bestNames, _ := checkpointNames(best); len(bestNames) > 0 {
 		name := bestNames[len(bestNames)-1]
 		if checkpointDamage(best, name) == nil {
-			for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, sumsSuffix} {
+			for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, runfiles.SumsSuffix} {
 				b, err := os.ReadFile(filepath.Join(best, name+suffix))
-				if errors.Is(err, os.ErrNotExist) && suffix == sumsSuffix {
+				if errors.Is(err, os.ErrNotExist) && suffix == runfiles.SumsSuffix {
 					continue
 				}
 				if err == nil {
@@ -236,68 +225,14 @@ func checkpointDamage(dir, name string) error {
 	if err != nil {
 		return err
 	}
-	sums, err := read(sumsSuffix)
+	sums, err := read(runfiles.SumsSuffix)
 	if errors.Is(err, os.ErrNotExist) {
 		sums, err = nil, nil
 	}
 	if err != nil {
 		return err
 	}
-	return checkCheckpointFiles(meta, bin, sums)
-}
-
-// checkCheckpointFiles checks a checkpoint's metadata and data against its
-// sums, or, without sums (nil), against each other: the metadata must be
-// GoMLX's JSON, and the variables it lists must tile the data exactly
-// (uncompressed data; a compressed file is only checked to be non-empty).
-func checkCheckpointFiles(meta, bin, sums []byte) error {
-	if sums != nil {
-		var s checkpointSums
-		if err := json.Unmarshal(sums, &s); err != nil {
-			return fmt.Errorf("its %s file is unreadable: %w", sumsSuffix, err)
-		}
-		switch {
-		case int64(len(meta)) != s.JSONBytes:
-			return fmt.Errorf("metadata of %d bytes, %d when written", len(meta), s.JSONBytes)
-		case int64(len(bin)) != s.BinBytes:
-			return fmt.Errorf("data of %d bytes, %d when written", len(bin), s.BinBytes)
-		case crc32.Checksum(meta, castagnoli) != s.JSONCRC:
-			return errors.New("metadata changed since written (checksum mismatch)")
-		case crc32.Checksum(bin, castagnoli) != s.BinCRC:
-			return errors.New("data changed since written (checksum mismatch)")
-		}
-		return nil
-	}
-	var m struct {
-		Variables []struct {
-			ParameterName string
-			Pos, Length   int64
-		}
-		BinFormat string
-	}
-	if err := json.Unmarshal(meta, &m); err != nil {
-		return fmt.Errorf("metadata unreadable: %w", err)
-	}
-	if len(m.Variables) == 0 {
-		return errors.New("metadata lists no variables")
-	}
-	if m.BinFormat != checkpoints.BinUncompressed.String() {
-		if len(bin) == 0 {
-			return errors.New("empty data file")
-		}
-		return nil
-	}
-	var end int64
-	for _, v := range m.Variables {
-		if v.Pos != end || v.Length < 0 {
-			return fmt.Errorf("variable %q at bytes %d+%d, want it at %d", v.ParameterName, v.Pos, v.Length, end)
-		}
-		end += v.Length
-	}
-	if end != int64(len(bin)) {
-		return fmt.Errorf("data of %d bytes, the metadata lists %d", len(bin), end)
-	}
-	return nil
+	return runfiles.CheckCheckpoint(meta, bin, sums)
 }
 
 // oneLine keeps the first line of an error's text.

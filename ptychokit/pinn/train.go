@@ -1,7 +1,6 @@
 package pinn
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +27,7 @@ import (
 	"github.com/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
 )
 
 // Files and folders of an output directory.
@@ -45,7 +44,8 @@ const (
 	scopeState = "/training_state"
 )
 
-// EpochStats is one row of history.csv.
+// EpochStats is one row of history.csv (runfiles.Epoch mirrors it field
+// for field: change both).
 type EpochStats struct {
 	Epoch     int     // 1-based
 	TrainLoss float64 // mean of the epoch's batch losses
@@ -527,24 +527,14 @@ func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improve
 	return false
 }
 
-// historyColumns are the columns of history.csv; files written before the
-// flatness diagnostics have only the first five.
-var historyColumns = []string{"epoch", "train_loss", "val_loss", "lr", "seconds", "amp_contrast", "phase_spread", "log_scale"}
-
-// writeHistory rewrites history.csv (historyColumns) atomically.
+// writeHistory rewrites history.csv atomically.
 func writeHistory(path string, history []EpochStats) error {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	_ = w.Write(historyColumns)
-	for _, h := range history {
-		_ = w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), fmtFloat(h.LR),
-			strconv.FormatFloat(h.Seconds, 'f', 3, 64), fmtFloat(h.AmpContrast), fmtFloat(h.PhaseSpread), fmtFloat(h.LogScale)})
+	rows := make([]runfiles.Epoch, len(history))
+	for i, h := range history {
+		rows[i] = runfiles.Epoch(h)
 	}
-	w.Flush()
-	return atomicfile.WriteFile(path, []byte(b.String()))
+	return atomicfile.WriteFile(path, runfiles.FormatHistory(rows))
 }
-
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 9, 64) }
 
 // ReadHistory reads a history.csv written by Train (also the five-column
 // files of earlier versions, whose diagnostics read as NaN).
@@ -554,40 +544,15 @@ func ReadHistory(path string) ([]EpochStats, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
+	rows, err := runfiles.ParseHistory(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	header := ""
-	if len(rows) > 0 {
-		header = strings.Join(rows[0], ",")
+	h := make([]EpochStats, len(rows))
+	for i, r := range rows {
+		h[i] = EpochStats(r)
 	}
-	cols := 0
-	switch header {
-	case strings.Join(historyColumns, ","):
-		cols = len(historyColumns)
-	case strings.Join(historyColumns[:5], ","):
-		cols = 5
-	default:
-		return nil, fmt.Errorf("%s: not a ptychokit history (header %q)", path, header)
-	}
-	var out []EpochStats
-	for i, row := range rows[1:] {
-		if len(row) != cols {
-			return nil, fmt.Errorf("%s: row %d has %d fields, want %d", path, i+2, len(row), cols)
-		}
-		vals := []float64{0, 0, 0, 0, 0, math.NaN(), math.NaN(), math.NaN()}
-		for j := range cols {
-			if vals[j], err = strconv.ParseFloat(row[j], 64); err != nil {
-				return nil, fmt.Errorf("%s: row %d: %w", path, i+2, err)
-			}
-		}
-		out = append(out, EpochStats{Epoch: int(vals[0]), TrainLoss: vals[1], ValLoss: vals[2], LR: vals[3], Seconds: vals[4],
-			AmpContrast: vals[5], PhaseSpread: vals[6], LogScale: vals[7]})
-	}
-	return out, nil
+	return h, nil
 }
 
 // readHistory returns the rows up to epoch (the checkpoint's), or nothing
@@ -644,9 +609,9 @@ func copyLatestCheckpoint(src, dst string) error {
 		return err
 	}
 	old, _ := os.ReadDir(dst)
-	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, sumsSuffix} {
+	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, runfiles.SumsSuffix} {
 		from, to := filepath.Join(src, latest+suffix), filepath.Join(dst, latest+suffix)
-		if _, err := os.Stat(from); suffix == sumsSuffix && err != nil {
+		if _, err := os.Stat(from); suffix == runfiles.SumsSuffix && err != nil {
 			continue // a checkpoint of a version without sums
 		}
 		// The weights (tens of MB) are hard-linked when the file system
