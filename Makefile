@@ -6,7 +6,7 @@ OUT ?= out
 GALLERY ?= $(OUT)/gallery
 GOTEST_FLAGS ?= -timeout 20m
 
-.PHONY: all build test test-go kernel notebooks datasets model demo-model gallery demo bench vet clean
+.PHONY: all build test test-go fuzz kernel notebooks datasets model demo-model gallery demo bench vet clean
 
 all: build
 
@@ -14,7 +14,7 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./ptychokit/cmd/ptychokit
 
-## test: every test — Go packages (with a short fuzz run) and every notebook, headless
+## test: every test — Go packages (with a short run of every fuzz target) and every notebook, headless
 test: build kernel vet test-go notebooks
 
 vet:
@@ -23,7 +23,11 @@ vet:
 
 test-go: build
 	$(GO) test $(GOTEST_FLAGS) ./...
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./ptychokit/data
+	GO=$(GO) bash scripts/fuzz.sh 4 50
+
+## fuzz: every fuzz target for a minute, failing below 200 inputs a second (logs in $(OUT)/fuzz)
+fuzz:
+	GO=$(GO) bash scripts/fuzz.sh 60 200 $(OUT)/fuzz
 
 ## kernel: Jupyter (Debian packages), GoNB, goimports, gopls and the "ptychokit (Go)" kernel spec
 kernel:
