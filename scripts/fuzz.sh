@@ -24,15 +24,24 @@ for t in "${targets[@]}"; do
 	log="$logs/$name.log"
 	# -parallel 1: one worker, the rate a single core sustains. The packages'
 	# TestMain caps minimisation of a new input at 250 runs (internal/fuzzing).
+	note=""
 	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "${seconds}s" -parallel 1 "$pkg" >"$log" 2>&1; then
-		echo "fuzz $name: FAILED (log: $log)"; tail -20 "$log"; failed=1; continue
+		# Go 1.26's coordinator can report its own -fuzztime deadline as a
+		# failure (a race, golang/go#75804, fixed in Go 1.27): a bare
+		# "context deadline exceeded" with no failing input written is that,
+		# not a finding. Anything else is a failure.
+		if grep -q '^    context deadline exceeded$' "$log" && ! grep -q 'Failing input written' "$log"; then
+			note=" (the fuzztime race of golang/go#75804 ended it; no failing input)"
+		else
+			echo "fuzz $name: FAILED (log: $log)"; tail -20 "$log"; failed=1; continue
+		fi
 	fi
 	execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
 	rate=$((execs / seconds))
 	if ((rate < min_rate)); then
 		echo "fuzz $name: $execs execs in ${seconds} s ($rate/s), below $min_rate/s (log: $log)"; failed=1
 	else
-		echo "fuzz $name: $execs execs in ${seconds} s ($rate/s)"
+		echo "fuzz $name: $execs execs in ${seconds} s ($rate/s)$note"
 	fi
 done
 exit $failed
