@@ -10,7 +10,7 @@ NB_GATE ?= notebooks/00_kernel.ipynb notebooks/01_quickstart.ipynb notebooks/02_
 # Where the browser run writes its screenshots (NAME.png) and executed notebooks.
 BROWSER_OUT ?= $(OUT)/browser
 
-.PHONY: all build test test-go kernel notebooks notebooks-gate notebooks-browser notebooks-headless datasets model demo-model gallery demo paper-study bench vet clean
+.PHONY: all build test test-go fuzz kernel notebooks notebooks-gate notebooks-browser notebooks-headless datasets model demo-model gallery demo paper-study bench vet clean
 
 all: build
 
@@ -18,7 +18,7 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./ptychokit/cmd/ptychokit
 
-## test: every test — Go packages (with a short fuzz run), the quick notebooks headless, every notebook in Chromium
+## test: every test — Go packages (with a short run of every fuzz target), the quick notebooks headless, every notebook in Chromium
 test: build kernel vet test-go notebooks
 
 vet:
@@ -27,7 +27,11 @@ vet:
 
 test-go: build
 	$(GO) test $(GOTEST_FLAGS) ./...
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 10s ./ptychokit/data
+	GO=$(GO) bash scripts/fuzz.sh 4 50
+
+## fuzz: every fuzz target for a minute, failing below 200 inputs a second (logs in $(OUT)/fuzz)
+fuzz:
+	GO=$(GO) bash scripts/fuzz.sh 60 200 $(OUT)/fuzz
 
 ## kernel: Jupyter and Chromium (Debian packages), GoNB, goimports, gopls and the "ptychokit (Go)" kernel spec
 kernel:

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 )
 
 // FormatVersion is the version of the saved configuration and of the
@@ -477,13 +479,13 @@ func upgrade(b []byte, from int) ([]byte, error) {
 	return json.Marshal(top)
 }
 
-// Save writes the configuration to dir/config.json (a temporary file renamed
-// into place), creating dir.
+// Save writes the configuration to dir/config.json atomically
+// (internal/atomicfile), creating dir.
 func (r Run) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, FileName), r.Marshal())
+	return atomicfile.WriteFile(filepath.Join(dir, FileName), r.Marshal())
 }
 
 // Load reads dir/config.json (or the file itself when path names a file).
@@ -534,26 +536,4 @@ func diffJSON(prefix string, a, b any) string {
 	}
 	sort.Strings(diffs)
 	return strings.Join(diffs, "; ")
-}
-
-// WriteFileAtomic writes b to a temporary file in path's directory and
-// renames it into place, so a reader never sees half a file.
-func WriteFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, werr)
-	}
-	return nil
 }

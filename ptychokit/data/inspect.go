@@ -96,7 +96,11 @@ func (r *Report) OK() bool {
 // `ptychokit inspect`). It returns an error only when the file cannot be
 // read as a zip at all; every other problem is in the Report.
 func Inspect(path string) (*Report, error) {
-	res, err := load(path, LoadOptions{})
+	return inspect(fileOpener(path), path)
+}
+
+func inspect(open opener, path string) (*Report, error) {
+	res, err := load(open, path, LoadOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +108,7 @@ func Inspect(path string) (*Report, error) {
 	fromIntensity := false
 	if res.looksIntensity && res.d.Diffraction == nil {
 		// Refused without --intensity: show what it would hold with it.
-		if res2, err := load(path, LoadOptions{Intensity: true}); err == nil && res2.d.Diffraction != nil {
+		if res2, err := load(open, path, LoadOptions{Intensity: true}); err == nil && res2.d.Diffraction != nil {
 			d, fromIntensity = res2.d, true
 		}
 	}
@@ -326,7 +330,7 @@ func MeanNeighbourStep(x, y []float64) float64 {
 			return math.NaN()
 		}
 	}
-	g := newNeighbourGrid(x, y)
+	g := newNeighbourTree(x, y)
 	var nb []int
 	var total float64
 	for i := range x {

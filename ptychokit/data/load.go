@@ -28,7 +28,11 @@ type LoadOptions struct {
 // allocate more than the file could hold. Entries of dtype object (pickles)
 // are never unpickled.
 func Load(path string, opts LoadOptions) (*Dataset, error) {
-	res, err := load(path, opts)
+	return loadDataset(fileOpener(path), path, opts)
+}
+
+func loadDataset(open opener, path string, opts LoadOptions) (*Dataset, error) {
+	res, err := load(open, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +65,8 @@ type loader struct {
 
 // load reads path fully. It fails only when the file cannot be opened as a
 // zip; every other problem is an issue of the result.
-func load(path string, opts LoadOptions) (*loadResult, error) {
-	a, err := openArchive(path)
+func load(open opener, path string, opts LoadOptions) (*loadResult, error) {
+	a, err := open()
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,9 @@ func parseDtype(s string) (dtype, error) {
 		return dtype{}, fmt.Errorf("dtype without a kind")
 	}
 	t.kind = s[0]
+	if !('a' <= t.kind && t.kind <= 'z' || 'A' <= t.kind && t.kind <= 'Z') {
+		return dtype{}, fmt.Errorf("dtype %q: kind %q is not a numpy type letter", s, t.kind)
+	}
 	if t.kind == 'O' {
 		// "|O" or "|O8": pointers to pickled Python objects.
 		t.size = 8

@@ -10,10 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 )
 
 // Entry is one named array of an NPZ file: a flat row-major Value and its Shape.
@@ -35,7 +36,7 @@ type Entry struct {
 // checked for plausibility against the zip's sizes, before any data.
 type archive struct {
 	path    string
-	file    *os.File
+	file    io.Closer
 	entries []*npyEntry // in file order
 	byKey   map[string]*npyEntry
 }
@@ -48,9 +49,23 @@ type npyEntry struct {
 	err    error // why the header could not be used; nil when it can
 }
 
-// openArchive opens an NPZ and reads every entry's header. It fails only when
-// the file is not a readable zip; problems of one entry are kept in that
-// entry's err.
+// opener opens an archive: the file at a path (Load, Inspect, ReadArrays),
+// or bytes in memory (the fuzz targets, which then run without a file
+// system round trip).
+type opener func() (*archive, error)
+
+func fileOpener(path string) opener { return func() (*archive, error) { return openArchive(path) } }
+
+func bytesOpener(name string, b []byte) opener {
+	return func() (*archive, error) {
+		if len(b) == 0 {
+			return nil, fmt.Errorf("read %s: empty file, not an NPZ", name)
+		}
+		return newArchive(name, bytes.NewReader(b), int64(len(b)), io.NopCloser(nil))
+	}
+}
+
+// openArchive opens an NPZ file and reads every entry's header (newArchive).
 func openArchive(path string) (a *archive, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -71,11 +86,19 @@ func openArchive(path string) (a *archive, err error) {
 	if st.Size() == 0 {
 		return nil, fmt.Errorf("read %s: empty file, not an NPZ", path)
 	}
-	zr, err := safeZipReader(f, st.Size())
+	return newArchive(path, f, st.Size(), f)
+}
+
+// newArchive reads the zip directory of r (size bytes, named path in
+// errors) and every entry's header. It fails only when r is not a readable
+// zip; problems of one entry are kept in that entry's err. c is closed by
+// the archive's Close.
+func newArchive(path string, r io.ReaderAt, size int64, c io.Closer) (*archive, error) {
+	zr, err := safeZipReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: not a readable NPZ (zip) file: %w", path, err)
 	}
-	a = &archive{path: path, file: f, byKey: map[string]*npyEntry{}}
+	a := &archive{path: path, file: c, byKey: map[string]*npyEntry{}}
 	for _, zf := range zr.File {
 		if strings.HasSuffix(zf.Name, "/") {
 			continue
@@ -84,7 +107,7 @@ func openArchive(path string) (a *archive, err error) {
 		if _, dup := a.byKey[e.key]; dup {
 			return nil, fmt.Errorf("read %s: key %q appears twice", path, e.key)
 		}
-		e.header, e.err = readEntryHeader(zf, st.Size())
+		e.header, e.err = readEntryHeader(zf, size)
 		a.entries = append(a.entries, e)
 		a.byKey[e.key] = e
 	}
@@ -233,7 +256,9 @@ func (a *archive) read(e *npyEntry) (out *decoded, err error) {
 		return nil, err
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 1<<16)
+	// A buffer no larger than the entry: a file of many tiny entries must
+	// not cost 64 KiB an entry.
+	br := bufio.NewReaderSize(rc, int(min(1<<16, e.zf.UncompressedSize64)))
 	if _, err := io.CopyN(io.Discard, br, e.header.dataOffset); err != nil {
 		return nil, fmt.Errorf("truncated entry: %w", err)
 	}
@@ -326,14 +351,20 @@ func (a *archive) read(e *npyEntry) (out *decoded, err error) {
 	return out, nil
 }
 
-// readFlat reads n elements of exactly type T (npyio insists on the on-disk type).
+// readFlat reads n elements of exactly type T (npyio insists on the on-disk
+// type). The slice grows as the data arrive, a chunk at a time, rather than
+// being allocated from the header's claim: a corrupt entry that claims more
+// than it holds fails at its end having cost only the bytes it had.
 func readFlat[T any](rr *npy.Reader, n int) ([]T, error) {
-	dst := make([]T, n)
-	if n == 0 {
-		return dst, nil
-	}
-	if err := rr.Read(&dst); err != nil {
-		return nil, err
+	const chunk = 1 << 16 // elements
+	dst := make([]T, 0, min(n, chunk))
+	buf := make([]T, min(n, chunk))
+	for len(dst) < n {
+		part := buf[:min(chunk, n-len(dst))]
+		if err := rr.Read(&part); err != nil {
+			return nil, err
+		}
+		dst = append(dst, part...)
 	}
 	return dst, nil
 }
@@ -408,7 +439,11 @@ func pyShape(shape []int) string {
 // It is the generic reader for files that are not scans (reconstructions:
 // "object", "probe", ...); scans go through Load.
 func ReadArrays(path string) (map[string]Entry, error) {
-	a, err := openArchive(path)
+	return readArrays(fileOpener(path), path)
+}
+
+func readArrays(open opener, path string) (map[string]Entry, error) {
+	a, err := open()
 	if err != nil {
 		return nil, err
 	}
@@ -430,8 +465,9 @@ func ReadArrays(path string) (map[string]Entry, error) {
 // WriteArrays writes entries to an NPZ file that numpy's np.load reads (each
 // entry as "<Name>.npy", little-endian, C order, deflated), atomically: the
 // arrays go to a temporary file in the same directory, which is synced and
-// then renamed over path. On any error path is untouched and no temporary
-// file remains. It is the one NPZ writer of the project.
+// then renamed over path (internal/atomicfile). On any error path is
+// untouched and no temporary file remains. It is the one NPZ writer of the
+// project.
 //
 // Value must be one of the types listed at Entry, with len(Value) equal to
 // the product of Shape (1 for a scalar).
@@ -449,7 +485,7 @@ func WriteArrays(path string, entries []Entry) error {
 			return fmt.Errorf("write %s: key %q: %w", path, e.Name, err)
 		}
 	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		// BestSpeed: float data barely compress better at higher levels, and
 		// writing a dataset should not take longer than simulating it.
@@ -578,57 +614,4 @@ func encode[T any](w io.Writer, v []T, size int, put func([]byte, T)) error {
 	}
 	_, err := w.Write(buf)
 	return err
-}
-
-// writeAtomic writes path through write, atomically (see WriteArrays).
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if !st.Mode().IsRegular() {
-			return fmt.Errorf("write %s: exists and is not a regular file", path)
-		}
-		mode = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp, closed := f.Name(), false
-	defer func() {
-		if err != nil {
-			if !closed {
-				f.Close()
-			}
-			os.Remove(tmp)
-			err = fmt.Errorf("write %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	closed = true
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; not every filesystem allows syncing a
-	// directory, and the data are already safe, so a failure here is ignored.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -1,15 +1,22 @@
 package data
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
+	"hash/crc32"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 )
 
 func TestParseHeaderDict(t *testing.T) {
@@ -207,12 +214,12 @@ func TestWriteAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("disk on fire")
-	err := writeAtomic(path, func(w io.Writer) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
 		w.Write([]byte(strings.Repeat("half-written ", 1<<17))) // past the buffer
 		return boom
 	})
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "write "+path) {
-		t.Fatalf("writeAtomic error %v", err)
+		t.Fatalf("atomicfile.Write error %v", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "the old contents" {
 		t.Errorf("the existing file changed to %.40q", b)
@@ -235,5 +242,45 @@ func TestWriteAtomic(t *testing.T) {
 	}
 	if err := WriteArrays(filepath.Join(dir, "no", "such", "dir.npz"), nil); err == nil {
 		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+// TestLyingEntryCostsItsBytes: a deflated entry whose zip header claims far
+// more data than its stream holds (within DEFLATE's ratio, so not refused
+// up front) is refused having allocated about what it really held, not the
+// 100 MB it claimed (the decoder used to allocate the claim first).
+func TestLyingEntryCostsItsBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	noise := make([]byte, 100_000) // incompressible: the stream is ~100 KB
+	for i := range noise {
+		noise[i] = byte(rng.IntN(256))
+	}
+	const claimed = 25_000_000 // float32 elements: 100 MB
+	header := npyV1("<f4", false, []int{claimed}, nil)
+	payload := append(header, noise...)
+	var stream bytes.Buffer
+	fw, _ := flate.NewWriter(&stream, flate.BestSpeed)
+	fw.Write(payload)
+	fw.Close()
+	var file bytes.Buffer
+	zw := zip.NewWriter(&file)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "diffraction.npy", Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(payload),
+		CompressedSize64: uint64(stream.Len()), UncompressedSize64: uint64(len(header)) + 4*claimed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(stream.Bytes())
+	zw.Close()
+	path := writeFile(t, t.TempDir(), "lying.npz", file.Bytes())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = ReadArrays(path)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), `key "diffraction"`) {
+		t.Fatalf("error %v, want one naming the key", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+		t.Errorf("reading a %d-byte file that claims 100 MB allocated %d MB", file.Len(), got>>20)
 	}
 }

@@ -31,6 +31,11 @@
 // checkpoints, the latest keep_checkpoints, each with the configuration JSON
 // inside as the context parameter ParamConfig) and best/ (a copy of the
 // checkpoint with the lowest validation loss, its weights hard-linked).
+// Each checkpoint NAME has a side file NAME.sums (sizes and CRC-32C of its
+// two files); at resume a damaged latest checkpoint is moved to
+// checkpoints/damaged/ and the previous intact one used (checkpoint.go). A
+// run holds the folder's lock, .ptychokit.lock (internal/runlock), for as
+// long as it writes there.
 //
 // Training on a device: the groups' arrays stay there for the whole run when
 // they fit (resident.go; TrainOptions.ResidentBytes), each step sending only

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
+	"github.com/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
@@ -121,6 +122,7 @@ type Prediction struct {
 // Predict runs the network on nImages groups of ds (0: every scan point,
 // see data.Groups), batchSize groups at a time (0: the training batch size).
 func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction, err error) {
+	defer func() { err = oom.Explain(err, batchSize) }()
 	defer recoverInto(&err, "predict")
 	cfg := m.Config
 	groups, err := MakeGroups(ds, cfg, nImages, false)

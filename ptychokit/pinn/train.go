@@ -1,7 +1,6 @@
 package pinn
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +22,12 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/metrics"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/internal/oom"
+	"github.com/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
 )
 
 // Files and folders of an output directory.
@@ -42,7 +44,8 @@ const (
 	scopeState = "/training_state"
 )
 
-// EpochStats is one row of history.csv.
+// EpochStats is one row of history.csv (runfiles.Epoch mirrors it field
+// for field: change both).
 type EpochStats struct {
 	Epoch     int     // 1-based
 	TrainLoss float64 // mean of the epoch's batch losses
@@ -83,6 +86,11 @@ type TrainOptions struct {
 	// on the device for the whole run (resident.go); larger data is
 	// uploaded a batch at a time. 0 means DefaultResidentBytes, < 0 never.
 	ResidentBytes int64
+	// OutputDirLocked says that the caller holds the output folder's run
+	// lock (internal/runlock; the command line takes it for the whole
+	// command). Otherwise TrainOn takes it, and a second run on the same
+	// folder fails at once with an error naming the run that holds it.
+	OutputDirLocked bool
 }
 
 // Result is what Train returns.
@@ -112,6 +120,10 @@ type Result struct {
 	// InputWaitSeconds is how long the device waited for batches to be
 	// gathered and uploaded (training and validation, part of the epochs).
 	InputWaitSeconds float64
+	// Warnings are what a resume found and repaired (a damaged latest
+	// checkpoint set aside, the lock of a dead run taken over), one line
+	// each, as also written to TrainOptions.Progress.
+	Warnings []string
 }
 
 // Best returns the statistics of the best epoch (the one whose weights are
@@ -151,20 +163,37 @@ func Train(backend backends.Backend, cfg config.Run, opts TrainOptions) (*Result
 // training resumes from the latest and ends with the same weights as a run
 // that never stopped; a different model there is an error.
 func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts TrainOptions) (res *Result, err error) {
+	defer func() { err = oom.Explain(err, cfg.Training.BatchSize) }()
 	defer recoverInto(&err, "train")
 	called := time.Now()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	out := cfg.Data.OutputDir
+	if out == "" {
+		return nil, errors.New("--output_dir is empty")
+	}
+	if !opts.OutputDirLocked {
+		lock, err := lockOutputDir(out, opts.Progress)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+	}
+	notes, err := vetCheckpoints(filepath.Join(out, CheckpointDir))
+	if err != nil {
+		return nil, fmt.Errorf("%s: checking the checkpoints to resume from: %w", filepath.Join(out, CheckpointDir), err)
+	}
+	for _, n := range notes {
+		if opts.Progress != nil {
+			fmt.Fprintln(opts.Progress, "warning: "+n)
+		}
 	}
 	if ds, err = resolveProbe(backend, ds, cfg, opts.Progress); err != nil {
 		return nil, err
 	}
 	if cfg, ds, err = PrepareTraining(cfg, ds, opts.Progress); err != nil {
 		return nil, err
-	}
-	out := cfg.Data.OutputDir
-	if out == "" {
-		return nil, errors.New("--output_dir is empty")
 	}
 	if step := data.MeanNeighbourStep(ds.XCoords, ds.YCoords); !math.IsNaN(step) {
 		cfg.Data.TrainScanStep = step
@@ -225,7 +254,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if err != nil {
 		return nil, err
 	}
-	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch()}
+	res = &Result{Config: cfg, History: history, ResumedFrom: state.epoch(), BestEpoch: state.bestEpoch(), Warnings: notes}
 
 	var onDevice *resident
 	limit := opts.ResidentBytes
@@ -303,11 +332,11 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		improved := state.update(epoch, stats, cfg.Training)
 		res.History = append(res.History, stats)
 		if err := writeHistory(filepath.Join(out, HistoryFile), res.History); err != nil {
-			return res, err
+			return res, fmt.Errorf("epoch %d: %w; the checkpoint of epoch %d is intact: run the same command again to resume", epoch, err, epoch-1)
 		}
 		saving := time.Now()
-		if err := ckpt.Save(); err != nil {
-			return res, fmt.Errorf("epoch %d: save checkpoint: %w", epoch, err)
+		if err := saveCheckpoint(ckpt, filepath.Join(out, CheckpointDir), epoch); err != nil {
+			return res, err
 		}
 		if improved {
 			if err := copyLatestCheckpoint(filepath.Join(out, CheckpointDir), filepath.Join(out, BestDir)); err != nil {
@@ -332,6 +361,20 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 	res.MedianStepSeconds = median(stepSeconds)
 	return res, nil
+}
+
+// lockOutputDir takes the run lock of an output folder (see
+// TrainOptions.OutputDirLocked), saying on progress when it takes over the
+// lock of a run that died.
+func lockOutputDir(dir string, progress io.Writer) (*runlock.Lock, error) {
+	lock, err := runlock.Acquire(dir, "train")
+	if err != nil {
+		return nil, fmt.Errorf("--output_dir %w", err)
+	}
+	if note := lock.Note(dir); note != "" && progress != nil {
+		fmt.Fprintln(progress, note)
+	}
+	return lock, nil
 }
 
 // newTrainer is GoMLX's trainer for the model of cfg: Forward, Loss, Adam.
@@ -390,8 +433,7 @@ func describeModel(m config.Model) string {
 // one of a different model.
 func checkResume(cfg config.Run) (bool, error) {
 	out := cfg.Data.OutputDir
-	entries, err := os.ReadDir(filepath.Join(out, CheckpointDir))
-	if err != nil || len(entries) == 0 {
+	if names, _ := checkpointNames(filepath.Join(out, CheckpointDir)); len(names) == 0 {
 		return false, nil
 	}
 	saved, err := config.Load(filepath.Join(out, config.FileName))
@@ -504,24 +546,14 @@ func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improve
 	return improved
 }
 
-// historyColumns are the columns of history.csv; files written before the
-// flatness diagnostics have only the first five.
-var historyColumns = []string{"epoch", "train_loss", "val_loss", "lr", "seconds", "amp_contrast", "phase_spread", "log_scale"}
-
-// writeHistory rewrites history.csv (historyColumns) atomically.
+// writeHistory rewrites history.csv atomically.
 func writeHistory(path string, history []EpochStats) error {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	_ = w.Write(historyColumns)
-	for _, h := range history {
-		_ = w.Write([]string{strconv.Itoa(h.Epoch), fmtFloat(h.TrainLoss), fmtFloat(h.ValLoss), fmtFloat(h.LR),
-			strconv.FormatFloat(h.Seconds, 'f', 3, 64), fmtFloat(h.AmpContrast), fmtFloat(h.PhaseSpread), fmtFloat(h.LogScale)})
+	rows := make([]runfiles.Epoch, len(history))
+	for i, h := range history {
+		rows[i] = runfiles.Epoch(h)
 	}
-	w.Flush()
-	return config.WriteFileAtomic(path, []byte(b.String()))
+	return atomicfile.WriteFile(path, runfiles.FormatHistory(rows))
 }
-
-func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', 9, 64) }
 
 // ReadHistory reads a history.csv written by Train (also the five-column
 // files of earlier versions, whose diagnostics read as NaN).
@@ -531,40 +563,15 @@ func ReadHistory(path string) ([]EpochStats, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
+	rows, err := runfiles.ParseHistory(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	header := ""
-	if len(rows) > 0 {
-		header = strings.Join(rows[0], ",")
+	h := make([]EpochStats, len(rows))
+	for i, r := range rows {
+		h[i] = EpochStats(r)
 	}
-	cols := 0
-	switch header {
-	case strings.Join(historyColumns, ","):
-		cols = len(historyColumns)
-	case strings.Join(historyColumns[:5], ","):
-		cols = 5
-	default:
-		return nil, fmt.Errorf("%s: not a ptychokit history (header %q)", path, header)
-	}
-	var out []EpochStats
-	for i, row := range rows[1:] {
-		if len(row) != cols {
-			return nil, fmt.Errorf("%s: row %d has %d fields, want %d", path, i+2, len(row), cols)
-		}
-		vals := []float64{0, 0, 0, 0, 0, math.NaN(), math.NaN(), math.NaN()}
-		for j := range cols {
-			if vals[j], err = strconv.ParseFloat(row[j], 64); err != nil {
-				return nil, fmt.Errorf("%s: row %d: %w", path, i+2, err)
-			}
-		}
-		out = append(out, EpochStats{Epoch: int(vals[0]), TrainLoss: vals[1], ValLoss: vals[2], LR: vals[3], Seconds: vals[4],
-			AmpContrast: vals[5], PhaseSpread: vals[6], LogScale: vals[7]})
-	}
-	return out, nil
+	return h, nil
 }
 
 // readHistory returns the rows up to epoch (the checkpoint's), or nothing
@@ -621,8 +628,11 @@ func copyLatestCheckpoint(src, dst string) error {
 		return err
 	}
 	old, _ := os.ReadDir(dst)
-	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix} {
+	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, runfiles.SumsSuffix} {
 		from, to := filepath.Join(src, latest+suffix), filepath.Join(dst, latest+suffix)
+		if _, err := os.Stat(from); suffix == runfiles.SumsSuffix && err != nil {
+			continue // a checkpoint of a version without sums
+		}
 		// The weights (tens of MB) are hard-linked when the file system
 		// allows: GoMLX never rewrites a checkpoint file, it writes new ones
 		// and removes old ones, so the link keeps the bytes best/ needs.
@@ -633,7 +643,7 @@ func copyLatestCheckpoint(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		if err := config.WriteFileAtomic(to, b); err != nil {
+		if err := atomicfile.WriteFile(to, b); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
@@ -161,7 +162,7 @@ func Run(opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("study report: %w", err)
 	}
-	if err := config.WriteFileAtomic(filepath.Join(opts.OutputDir, ReportFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(opts.OutputDir, ReportFile), append(js, '\n')); err != nil {
 		return nil, err
 	}
 	return report, nil
@@ -478,7 +479,7 @@ func (r *runner) run(t *task) (*RunResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run result: %w", err)
 	}
-	if err := config.WriteFileAtomic(filepath.Join(t.dir, RunFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(t.dir, RunFile), append(js, '\n')); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -32,6 +32,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/kernel/interact"
 	"github.com/ptychokit/ptychokit/kernel/internal/nbcheck"
 	"github.com/ptychokit/ptychokit/kernel/internal/procgroup"
@@ -164,11 +165,7 @@ func strip(path string) error {
 	if !changed {
 		return nil
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, out, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteFile(path, out); err != nil {
 		return err
 	}
 	fmt.Printf("stripped %s\n", path)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/metrics"
@@ -111,7 +112,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	if err := writeSolverFile(filepath.Join(*outputDir, metricsFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(*outputDir, metricsFile), append(js, '\n')); err != nil {
 		return err
 	}
 	fig, err := plots.FRC([]plots.Series{curve}, plots.CurveOptions{Title: "Fourier ring correlation"})

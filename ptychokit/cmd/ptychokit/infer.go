@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
@@ -127,7 +128,7 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 	if err != nil {
 		return err
 	}
-	if err := writeSolverFile(filepath.Join(outputDir, stitchFile), append(record, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(outputDir, stitchFile), append(record, '\n')); err != nil {
 		return err
 	}
 	obj := rec.Object

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
@@ -136,6 +137,20 @@ func openDevice(name string) (backends.Backend, error) {
 	}
 	fmt.Printf("device: %s\n", device.Describe(backend))
 	return backend, nil
+}
+
+// lockOutputDir takes the run lock of an output folder for the whole
+// command (internal/runlock): a folder in use by another run is refused at
+// once, naming it; the lock of a run that died is taken over, with a note.
+func lockOutputDir(dir, command string) (*runlock.Lock, error) {
+	lock, err := runlock.Acquire(dir, command)
+	if err != nil {
+		return nil, fmt.Errorf("--output_dir %w", err)
+	}
+	if note := lock.Note(dir); note != "" {
+		fmt.Fprintln(os.Stderr, note)
+	}
+	return lock, nil
 }
 
 // newFlags returns a FlagSet for a subcommand whose --help prints the summary,

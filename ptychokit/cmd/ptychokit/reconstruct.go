@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
@@ -97,6 +99,12 @@ Example:
 		return fmt.Errorf("--algo %q: want one of %s", *algo, strings.Join(solvers.Names(), ", "))
 	}
 
+	// Before anything slow: a folder in use is refused at once.
+	lock, err := lockOutputDir(*outputDir, "reconstruct")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true, Intensity: *intensity})
 	if err != nil {
 		return err
@@ -152,7 +160,7 @@ Example:
 	}
 	fmt.Println()
 	if err := rec.Iterate(*iterations); err != nil {
-		return err
+		return oom.Explain(err, used.BatchSize)
 	}
 	res, err := rec.Result()
 	if err != nil {
@@ -250,7 +258,7 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) erro
 	for _, r := range res.History {
 		fmt.Fprintf(&csv, "%d,%.8g,%.4f\n", r.Iteration, r.Cost, r.Seconds)
 	}
-	if err := writeSolverFile(filepath.Join(dir, historyFile), csv.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, historyFile), csv.Bytes()); err != nil {
 		return err
 	}
 
@@ -271,7 +279,7 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) erro
 	if err != nil {
 		return err
 	}
-	if err := writeSolverFile(filepath.Join(dir, summaryFile), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, summaryFile), append(js, '\n')); err != nil {
 		return err
 	}
 
@@ -323,25 +331,4 @@ func allCostsPositive(v []float64) bool {
 func saveSolverPNG(fig *plots.Figure, path string) error {
 	w, h := fig.Size()
 	return fig.SavePNG(path, w, h)
-}
-
-// writeSolverFile writes to a temporary file in the same folder and renames
-// it into place.
-func writeSolverFile(path string, content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

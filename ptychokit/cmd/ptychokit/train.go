@@ -168,11 +168,18 @@ file against its ground truth):
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("bad option: %s", flagNames(err.Error()))
 	}
+	// Before anything slow: a folder in use is refused at once.
+	lock, err := lockOutputDir(cfg.Data.OutputDir, "train")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	backend, devices, err := openBackend(*dev, *devs)
 	if err != nil {
 		return err
 	}
-	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices, ResidentBytes: residentBytes})
+	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices, ResidentBytes: residentBytes,
+		OutputDirLocked: true})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,10 @@
+package data
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ptychokit/ptychokit/internal/fuzzing"
+)
+
+func TestMain(m *testing.M) { os.Exit(fuzzing.Main(m)) }
