@@ -59,6 +59,11 @@ type Dataset struct {
 	XCoordsStart, YCoordsStart []float64
 	// ScanIndex is optional; nil when absent.
 	ScanIndex []int64
+	// Mask is the optional detector mask, [N, N] row-major (key "mask"): 1
+	// where the detector measured the pixel, 0 where it did not (dead
+	// pixels, a beam stop); those pixels carry no weight in reconstruction.
+	// Nil when absent: every pixel counts.
+	Mask []float32
 	// Y holds optional ground-truth patches [Count, N, N] complex64; nil when absent.
 	Y []complex64
 

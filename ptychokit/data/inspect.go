@@ -24,6 +24,9 @@ type Report struct {
 	// Scan is nil when there are no readable coordinates.
 	Scan                    *ScanStats
 	ProbeShape, ObjectShape []int // nil when absent
+	// Masked is the number of detector pixels the file's mask marks as not
+	// measured (-1: no mask).
+	Masked int
 
 	Rules    []RuleResult // one per contract rule, in a fixed order
 	Uses     []Use        // training/reconstruction, simulation input, evaluation ground truth
@@ -122,6 +125,15 @@ func inspect(open opener, path string) (*Report, error) {
 	}
 	if d.XCoords != nil && len(d.XCoords) == len(d.YCoords) && len(d.XCoords) > 0 {
 		r.Scan = scanStats(d.XCoords, d.YCoords)
+	}
+	r.Masked = -1
+	if d.Mask != nil {
+		r.Masked = 0
+		for _, v := range d.Mask {
+			if v == 0 {
+				r.Masked++
+			}
+		}
 	}
 	if d.Probe != nil {
 		r.ProbeShape = []int{d.Probe.H, d.Probe.W}
@@ -379,6 +391,10 @@ func (r *Report) String() string {
 	}
 	if p := r.Photons; p != nil {
 		b.WriteString(p.String() + "\n")
+	}
+	if r.Masked >= 0 {
+		fmt.Fprintf(&b, "mask: %d of the %d×%d detector pixels not measured (%.1f%%): they carry no weight in reconstruct (--ignore_mask counts them)\n",
+			r.Masked, r.N, r.N, 100*float64(r.Masked)/float64(max(r.N*r.N, 1)))
 	}
 	if s := r.Scan; s != nil {
 		fmt.Fprintf(&b, "scan: %d points, x %.5g–%.5g, y %.5g–%.5g (object pixels), mean step to nearest neighbour %.4g\n",

@@ -115,6 +115,7 @@ var knownKeys = map[string]rule{
 	"ycoords_start": ruleOptional,
 	"scan_index":    ruleOptional,
 	"Y":             ruleOptional,
+	"mask":          ruleOptional,
 }
 
 // read decodes a known key's entry, recording a failure (and returning nil)
@@ -162,6 +163,57 @@ func (l *loader) run() {
 	l.d.YCoordsStart = l.coordinates("ycoords_start", ruleOptional)
 	l.decodeScanIndex()
 	l.decodeY()
+	l.decodeMask()
+}
+
+// decodeMask reads the detector mask (N, N): bool, or integers or floats
+// that are all 0 or 1; true/1 marks a measured pixel.
+func (l *loader) decodeMask() {
+	const key = "mask"
+	e := l.a.byKey[key]
+	if e == nil {
+		return
+	}
+	if e.err != nil {
+		l.fail(ruleOptional, key, "%v", e.err)
+		return
+	}
+	t := e.header.dtype
+	if !t.supported() || (t.kind != 'b' && t.kind != 'i' && t.kind != 'u' && t.kind != 'f') {
+		l.fail(ruleOptional, key, "dtype %s, want bool (true where the detector measured the pixel; 0/1 integers or floats accepted)", t.name())
+		return
+	}
+	N, shape := l.d.N, e.header.shape
+	if len(shape) != 2 || shape[0] != shape[1] || (N > 0 && shape[0] != N) {
+		l.fail(ruleOptional, key, "shape %s, want (%d, %d): one flag per detector pixel", shapeString(shape), N, N)
+		return
+	}
+	d := l.read(ruleOptional, e)
+	if d == nil {
+		return
+	}
+	mask := make([]float32, shape[0]*shape[1])
+	for i := range mask {
+		var v float64
+		switch {
+		case d.b != nil:
+			if d.b[i] {
+				v = 1
+			}
+		case d.i64 != nil:
+			v = float64(d.i64[i])
+		case d.f32 != nil:
+			v = float64(d.f32[i])
+		case d.f64 != nil:
+			v = d.f64[i]
+		}
+		if v != 0 && v != 1 {
+			l.fail(ruleOptional, key, "pixel (y %d, x %d) is %v: want 0 (not measured) or 1 (measured)", i/shape[1], i%shape[1], v)
+			return
+		}
+		mask[i] = float32(v)
+	}
+	l.d.Mask = mask
 }
 
 // noDiffraction sets N and Count for a file without patterns, or refuses it.

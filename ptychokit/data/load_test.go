@@ -203,11 +203,11 @@ func TestLoadTolerated(t *testing.T) {
 			name: "_metadata, unknown keys and pickles are ignored without unpickling",
 			modify: func(s *scan) {
 				s.extra = []npyRaw{pickleEntry("_metadata.npy"), pickleEntry("notes.npy"),
-					{"mask.npy", npyV1("|b1", false, []int{2}, []byte{1, 0})}}
+					{"dark.npy", npyV1("|b1", false, []int{2}, []byte{1, 0})}}
 			},
 			warning: `key "notes": dtype object (pickled Python objects): ignored, never unpickled`,
 			check: func(t *testing.T, s *scan, d *Dataset) {
-				if !hasWarning(d, `key "_metadata": ignored`) || !hasWarning(d, `unknown keys ignored: ["mask"]`) {
+				if !hasWarning(d, `key "_metadata": ignored`) || !hasWarning(d, `unknown keys ignored: ["dark"]`) {
 					t.Errorf("warnings %q", d.Warnings)
 				}
 				if _, err := os.Stat("pwned"); err == nil {

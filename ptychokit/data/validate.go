@@ -216,6 +216,24 @@ func (d *Dataset) checks(prefix string, skip [numRules]bool) []issue {
 		if d.ScanIndex != nil && len(d.ScanIndex) != n {
 			fail(ruleOptional, "scan_index", "length %d, want %d (one per scan point)", len(d.ScanIndex), n)
 		}
+		if d.Mask != nil {
+			measured := 0
+			for _, v := range d.Mask {
+				if v != 0 && v != 1 {
+					measured = -1
+					break
+				}
+				measured += int(v)
+			}
+			switch {
+			case len(d.Mask) != N*N || N == 0:
+				fail(ruleOptional, "mask", "%d values, want N·N = %d (one flag per detector pixel, (N, N))", len(d.Mask), N*N)
+			case measured < 0:
+				fail(ruleOptional, "mask", "values must be 0 (not measured) or 1 (measured)")
+			case measured == 0:
+				fail(ruleOptional, "mask", "every pixel is masked: nothing was measured")
+			}
+		}
 		if d.Y != nil {
 			if len(d.Y) != n*N*N || N == 0 {
 				fail(ruleOptional, "Y", "%d values, want Count·N·N = %d·%d·%d (patches (n, N, N))", len(d.Y), n, N, N)

@@ -45,6 +45,13 @@ func Write(path string, d *Dataset) error {
 	if d.Y != nil {
 		add("Y", d.Y, n, N, N)
 	}
+	if d.Mask != nil {
+		flags := make([]bool, len(d.Mask))
+		for i, v := range d.Mask {
+			flags[i] = v != 0
+		}
+		add("mask", flags, N, N)
+	}
 	if len(entries) == 0 {
 		return fmt.Errorf("write %s: the dataset is empty", path)
 	}

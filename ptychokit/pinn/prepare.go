@@ -52,6 +52,9 @@ func PrepareTraining(cfg config.Run, ds *data.Dataset, log io.Writer) (config.Ru
 				a, TwinAsymmetry)
 		}
 	}
+	if ds.Mask != nil {
+		fmt.Fprintf(log, "note: %s has a detector mask: the iterative solvers honour it, PtychoPINN's loss does not yet (it fits the masked pixels' zeros)\n", ds.Path)
+	}
 	est := ds.EstimatePhotons()
 	switch t := &cfg.Training; {
 	case t.NPhotons == 0 && est.OK:

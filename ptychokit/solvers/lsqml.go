@@ -79,7 +79,7 @@ func lsqml(b *batch) update {
 	}
 }
 
-// poissonCost is the summed Poisson deviance Σ mask·(I - k - k·log(I/k)), with
+// poissonCost is the summed Poisson deviance Σ farMask·(I - k - k·log(I/k)), with
 // I = |Ψ|² and k = d², and the far-field correction ½·Ψ·(k/I - 1) with k/I
 // clipped at poissonMaxRatio.
 func (b *batch) poissonCost() (cost *Node, correction cfield) {
@@ -87,8 +87,8 @@ func (b *batch) poissonCost() (cost *Node, correction cfield) {
 	counts := Square(b.measured)
 	logRatio := Sub(Log(intensity), Log(AddScalar(counts, poissonFloor)))
 	deviance := Sub(Sub(intensity, counts), Mul(counts, logRatio))
-	cost = ReduceAllSum(Mul(deviance, b.mask))
+	cost = ReduceAllSum(Mul(deviance, b.farMask))
 	ratio := ClipScalar(Div(counts, intensity), 0, poissonMaxRatio)
-	factor := Mul(MulScalar(SubScalar(ratio, 1), 0.5), b.mask)
+	factor := Mul(MulScalar(SubScalar(ratio, 1), 0.5), b.farMask)
 	return cost, b.farField.scale(factor)
 }

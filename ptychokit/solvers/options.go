@@ -50,6 +50,9 @@ type Options struct {
 	Object    ObjectOptions
 	Probe     ProbeOptions
 	Positions PositionOptions
+	// IgnoreMask reconstructs as if the dataset had no detector mask
+	// (data.Dataset.Mask): every pixel counts, the masked ones as zeros.
+	IgnoreMask bool
 
 	// Hooks run after every iteration, in order; an error stops Iterate and is
 	// returned from it (use them for progress bars, live plots, early stops).

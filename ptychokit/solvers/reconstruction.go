@@ -72,6 +72,7 @@ type Reconstruction struct {
 	filled             int           // positions a batch takes from the shuffle (≤ batchSize; the rest is padding)
 	sharded            *shardedState // nil: one device
 	positionsOn        float32       // 1 in iterations that move positions (Positions.Correct)
+	detector           [][]float32   // the detector mask [N][N] (nil: every pixel counts)
 	rng                *rand.Rand
 	history            []IterationRecord
 	probeScale         float64
@@ -153,6 +154,15 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 		return fmt.Errorf("xcoords/ycoords: want %d positions, have %d and %d", count, len(ds.XCoords), len(ds.YCoords))
 	}
 	r.n, r.count = n, count
+	if ds.Mask != nil && !r.opts.IgnoreMask {
+		if len(ds.Mask) != n*n {
+			return fmt.Errorf("mask: %d values, want %d×%d", len(ds.Mask), n, n)
+		}
+		r.detector = make([][]float32, n)
+		for y := range n {
+			r.detector[y] = append([]float32(nil), ds.Mask[y*n:(y+1)*n]...)
+		}
+	}
 
 	probe := r.opts.Probe.Initial
 	if probe == nil {
@@ -308,6 +318,10 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 		measured: Gather(measuredAll, idx),
 		mask:     perPatch(mask, n),
 		probeOn:  probeOn,
+	}
+	b.farMask = b.mask
+	if r.detector != nil {
+		b.farMask = Mul(b.mask, BroadcastPrefix(Const(objRe.Graph(), r.detector), batchSize))
 	}
 	b.win = physics.NewPatchWindows(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
 	b.patches = fromField(b.win.Extract(b.object.field()))

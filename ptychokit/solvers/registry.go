@@ -26,6 +26,9 @@ type batch struct {
 
 	mask    *Node // [B, N, N] 1 for real positions, 0 for padding
 	probeOn *Node // scalar 1 when the probe is updated in this iteration, else 0
+	// farMask is mask times the detector mask [B, ky, kx] (data.Dataset.Mask;
+	// just mask without one): the far-field pixels that count.
+	farMask *Node
 }
 
 // update is a solver's answer for one mini-batch.
@@ -69,13 +72,13 @@ func (b *batch) amplitudes() *Node {
 	return Sqrt(AddScalar(b.farField.abs2(), tinyFloat))
 }
 
-// gaussianCost is Σ mask·(|Ψ| - d)² and the far-field correction that
+// gaussianCost is Σ farMask·(|Ψ| - d)² and the far-field correction that
 // replaces |Ψ| by d, keeping the phase: Ψ·(d/|Ψ| - 1) (the negative gradient
-// of the cost with respect to conj(Ψ)).
+// of the cost with respect to conj(Ψ)); unmeasured pixels keep the model's.
 func (b *batch) gaussianCost() (cost *Node, correction cfield) {
 	amp := b.amplitudes()
-	cost = ReduceAllSum(Mul(Square(Sub(amp, b.measured)), b.mask))
-	factor := Mul(SubScalar(Div(b.measured, amp), 1), b.mask)
+	cost = ReduceAllSum(Mul(Square(Sub(amp, b.measured)), b.farMask))
+	factor := Mul(SubScalar(Div(b.measured, amp), 1), b.farMask)
 	return cost, b.farField.scale(factor)
 }
 

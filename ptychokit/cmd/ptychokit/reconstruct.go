@@ -80,6 +80,7 @@ Example:
 	correct := fs.Bool("position_correction", false, "refine the scan positions as the reconstruction runs (sub-pixel; the refined positions are written with the result)")
 	correctStart := fs.Int("position_start", 5, "first iteration (from 0) that moves positions, once the object has formed")
 	correctMax := fs.Float64("position_max_step", solvers.DefaultPositionMaxStep, "most a position moves per update, pixels")
+	ignoreMask := fs.Bool("ignore_mask", false, "treat every detector pixel as measured, even those the file's 'mask' marks as not")
 	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, same scan and --subset) instead of a flat object and the probeGuess")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -133,8 +134,9 @@ Example:
 		Object:     solvers.ObjectOptions{Step: *alpha},
 		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
 			NormalizePower: *normalizeProbe},
-		Positions: solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax},
-		Hooks:     []solvers.Hook{progressBar(os.Stdout, *iterations)},
+		Positions:  solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax},
+		IgnoreMask: *ignoreMask,
+		Hooks:      []solvers.Hook{progressBar(os.Stdout, *iterations)},
 	}
 	if *initFrom != "" {
 		if ds, err = continueFrom(ds, *initFrom, &opts); err != nil {

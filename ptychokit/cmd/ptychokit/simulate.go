@@ -49,6 +49,8 @@ Example:
 	step := fs.Float64("step", 0, "raster step in pixels (0 = N/4)")
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
 	positionError := fs.Float64("position_error", 0, "stage error: the file's xcoords/ycoords are the true positions plus uniform noise in ±this many pixels (seeded); the true ones are kept as xcoords_true, ycoords_true (for position correction)")
+	deadPixels := fs.Float64("dead_pixels", 0, "fraction of detector pixels that are dead (read 0; seeded), recorded in the file's 'mask'")
+	beamStop := fs.Float64("beam_stop", 0, "radius in pixels of a central beam stop (its pixels read 0), recorded in 'mask'")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
 	output := fs.String("output_file", "", "where to write the canonical NPZ (required)")
 	dev := deviceFlag(fs)
@@ -66,6 +68,12 @@ Example:
 	}
 	if *nImages < 0 {
 		return fmt.Errorf("--n_images %d: want ≥ 0", *nImages)
+	}
+	if math.IsNaN(*deadPixels) || *deadPixels < 0 || *deadPixels >= 1 {
+		return fmt.Errorf("--dead_pixels %g: want a fraction in [0, 1)", *deadPixels)
+	}
+	if math.IsNaN(*beamStop) || *beamStop < 0 || *beamStop >= float64(*n)/2 {
+		return fmt.Errorf("--beam_stop %g: want a radius from 0 to below N/2 = %d pixels", *beamStop, *n/2)
 	}
 	if math.IsNaN(*positionError) || *positionError < 0 || *positionError > float64(*n)/4 {
 		return fmt.Errorf("--position_error %g: want 0 to N/4 = %g pixels", *positionError, float64(*n)/4)
@@ -100,6 +108,9 @@ Example:
 	if !*saveY {
 		ds.Y = nil
 	}
+	if *deadPixels > 0 || *beamStop > 0 {
+		applyDetectorMask(ds, *deadPixels, *beamStop, *seed)
+	}
 	if *positionError > 0 {
 		return writeWithPositionError(*output, ds, *positionError, *seed, start)
 	}
@@ -108,6 +119,30 @@ Example:
 	}
 	fmt.Printf("wrote %s (%d patterns, %.1fs)\n", *output, ds.Count, time.Since(start).Seconds())
 	return nil
+}
+
+// applyDetectorMask blanks a fraction dead of the detector pixels (seeded)
+// and a central disk of radius stop in every pattern, and records them in
+// ds.Mask.
+func applyDetectorMask(ds *data.Dataset, dead, stop float64, seed int64) {
+	n := ds.N
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x6d61736b)) // "mask"
+	ds.Mask = make([]float32, n*n)
+	for y := range n {
+		for x := range n {
+			blocked := math.Hypot(float64(y-n/2), float64(x-n/2)) < stop || rng.Float64() < dead
+			if !blocked {
+				ds.Mask[y*n+x] = 1
+			}
+		}
+	}
+	for p := range ds.Count {
+		for i, m := range ds.Mask {
+			if m == 0 {
+				ds.Diffraction[p*n*n+i] = 0
+			}
+		}
+	}
 }
 
 // writeWithPositionError writes ds with its positions off by uniform noise
