@@ -23,7 +23,7 @@ for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"
 	log="$logs/$name.log"
 	# -parallel 1: one worker, the rate a single core sustains. The packages'
-	# TestMain caps minimisation of a new input at 250 runs (internal/fuzzing).
+	# TestMain caps minimisation of a new input at 250 runs (ptychokit/internal/fuzzing).
 	note=""
 	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "${seconds}s" -parallel 1 "$pkg" >"$log" 2>&1; then
 		# Go 1.26's coordinator can report its own -fuzztime deadline as a

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 )
 
 // Report is the result of a bench run, written as JSON.

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 )
 
 // FormatVersion is the version of the saved configuration and of the

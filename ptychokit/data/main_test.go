@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ptychokit/ptychokit/internal/fuzzing"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/fuzzing"
 )
 
 func TestMain(m *testing.M) { os.Exit(fuzzing.Main(m)) }

@@ -14,7 +14,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 )
 
 // Entry is one named array of an NPZ file: a flat row-major Value and its Shape.

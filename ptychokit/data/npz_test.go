@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 )
 
 func TestParseHeaderDict(t *testing.T) {

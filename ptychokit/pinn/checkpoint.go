@@ -12,7 +12,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
 )
 

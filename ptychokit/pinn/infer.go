@@ -15,10 +15,10 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
-	"github.com/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/metrics"
 	"github.com/ptychokit/ptychokit/ptychokit/stitch"
 )

@@ -22,11 +22,11 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/metrics"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
-	"github.com/ptychokit/ptychokit/internal/oom"
-	"github.com/ptychokit/ptychokit/internal/runlock"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
 )
 

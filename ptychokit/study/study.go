@@ -14,7 +14,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"

@@ -32,10 +32,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/kernel/interact"
 	"github.com/ptychokit/ptychokit/kernel/internal/nbcheck"
 	"github.com/ptychokit/ptychokit/kernel/internal/procgroup"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 )
 
 var (

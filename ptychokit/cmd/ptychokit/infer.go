@@ -10,8 +10,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
 	"github.com/ptychokit/ptychokit/plots"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 	"github.com/ptychokit/ptychokit/ptychokit/stitch"

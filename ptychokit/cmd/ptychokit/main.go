@@ -17,8 +17,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 )
 
 // command is one subcommand: its one-line summary, its long help, and run,

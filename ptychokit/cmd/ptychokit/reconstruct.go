@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ptychokit/ptychokit/internal/atomicfile"
-	"github.com/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/plots"
+	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
 )
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ptychokit/ptychokit/internal/runlock"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 )
 
 // killArgs is a short training run: the smallest network, 16 groups, 4
