@@ -87,8 +87,8 @@ func (b *batch) poissonCost() (cost *Node, correction cfield) {
 	counts := Square(b.measured)
 	logRatio := Sub(Log(intensity), Log(AddScalar(counts, poissonFloor)))
 	deviance := Sub(Sub(intensity, counts), Mul(counts, logRatio))
-	cost = ReduceAllSum(Mul(deviance, b.farMask))
+	cost = ReduceAllSum(Mul(deviance, b.detectorMask()))
 	ratio := ClipScalar(Div(counts, intensity), 0, poissonMaxRatio)
-	factor := Mul(MulScalar(SubScalar(ratio, 1), 0.5), b.farMask)
+	factor := Mul(MulScalar(SubScalar(ratio, 1), 0.5), b.detectorMask())
 	return cost, b.farField.scale(factor)
 }

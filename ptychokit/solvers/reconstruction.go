@@ -319,7 +319,6 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 		mask:     perPatch(mask, n),
 		probeOn:  probeOn,
 	}
-	b.farMask = b.mask
 	if r.detector != nil {
 		b.farMask = Mul(b.mask, BroadcastPrefix(Const(objRe.Graph(), r.detector), batchSize))
 	}

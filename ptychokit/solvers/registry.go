@@ -26,8 +26,9 @@ type batch struct {
 
 	mask    *Node // [B, N, N] 1 for real positions, 0 for padding
 	probeOn *Node // scalar 1 when the probe is updated in this iteration, else 0
-	// farMask is mask times the detector mask [B, ky, kx] (data.Dataset.Mask;
-	// just mask without one): the far-field pixels that count.
+	// farMask is mask times the detector mask [B, ky, kx] (data.Dataset.Mask):
+	// the far-field pixels that count; nil without a detector mask
+	// (detectorMask is then mask).
 	farMask *Node
 }
 
@@ -72,13 +73,21 @@ func (b *batch) amplitudes() *Node {
 	return Sqrt(AddScalar(b.farField.abs2(), tinyFloat))
 }
 
+// detectorMask is farMask, or mask where no detector mask was set.
+func (b *batch) detectorMask() *Node {
+	if b.farMask == nil {
+		return b.mask
+	}
+	return b.farMask
+}
+
 // gaussianCost is Σ farMask·(|Ψ| - d)² and the far-field correction that
 // replaces |Ψ| by d, keeping the phase: Ψ·(d/|Ψ| - 1) (the negative gradient
 // of the cost with respect to conj(Ψ)); unmeasured pixels keep the model's.
 func (b *batch) gaussianCost() (cost *Node, correction cfield) {
 	amp := b.amplitudes()
-	cost = ReduceAllSum(Mul(Square(Sub(amp, b.measured)), b.farMask))
-	factor := Mul(SubScalar(Div(b.measured, amp), 1), b.farMask)
+	cost = ReduceAllSum(Mul(Square(Sub(amp, b.measured)), b.detectorMask()))
+	factor := Mul(SubScalar(Div(b.measured, amp), 1), b.detectorMask())
 	return cost, b.farField.scale(factor)
 }
 
