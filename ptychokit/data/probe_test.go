@@ -31,8 +31,8 @@ func TestReadProbe(t *testing.T) {
 		path, want string
 	}{
 		{write("none.npz", Entry{Name: "object", Shape: []int{1}, Value: []complex64{1}}), `neither key "probeGuess" nor key "probe"`},
-		{write("flat.npz", Entry{Name: "probe", Shape: []int{4}, Value: []complex64{1, 2, 3, 4}}), `key "probe" has shape [4]`},
-		{write("real.npz", Entry{Name: "probeGuess", Shape: []int{1, 2}, Value: []float32{1, 2}}), `key "probeGuess" is <f4`},
+		{write("flat.npz", Entry{Name: "probe", Shape: []int{4}, Value: []complex64{1, 2, 3, 4}}), `key "probe": shape [4]`},
+		{write("ints.npz", Entry{Name: "probeGuess", Shape: []int{1, 2}, Value: []int64{1, 2}}), `key "probeGuess": dtype <i8`},
 		{filepath.Join(dir, "missing.npz"), "missing.npz"},
 	} {
 		if _, err := ReadProbe(c.path); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), filepath.Base(c.path)) {

@@ -52,11 +52,11 @@ func ReadReconstruction(path string) (*Reconstruction, error) {
 		return nil, fmt.Errorf("%s: no key \"object\": not a reconstruction file", path)
 	}
 	r := &Reconstruction{}
-	if r.Object, err = imageEntry(entries["object"]); err != nil {
+	if r.Object, err = entries["object"].Image(); err != nil {
 		return nil, fmt.Errorf("%s: key \"object\": %w", path, err)
 	}
 	if e, ok := entries["probe"]; ok {
-		if r.Probe, err = imageEntry(e); err != nil {
+		if r.Probe, err = e.Image(); err != nil {
 			return nil, fmt.Errorf("%s: key \"probe\": %w", path, err)
 		}
 	}
@@ -80,8 +80,10 @@ func ReadReconstruction(path string) (*Reconstruction, error) {
 	return r, nil
 }
 
-// imageEntry turns a 2-D complex or real array into a ComplexImage.
-func imageEntry(e Entry) (*ComplexImage, error) {
+// Image turns a 2-D complex or real array into a ComplexImage (complex128
+// and real values converted to complex64); the error names the shape or
+// dtype, not the key.
+func (e Entry) Image() (*ComplexImage, error) {
 	if len(e.Shape) != 2 {
 		return nil, fmt.Errorf("shape %v, want a 2-D image", e.Shape)
 	}

@@ -145,30 +145,8 @@ func readObject(path string, keys ...string) (img *data.ComplexImage, xs, ys []f
 		if !ok {
 			continue
 		}
-		if len(e.Shape) != 2 {
-			return nil, nil, nil, fmt.Errorf("%s: key %q: shape %v, want a 2-D image", path, key, e.Shape)
-		}
-		img = &data.ComplexImage{H: e.Shape[0], W: e.Shape[1]}
-		switch v := e.Value.(type) {
-		case []complex64:
-			img.Pix = v
-		case []complex128:
-			img.Pix = make([]complex64, len(v))
-			for i, c := range v {
-				img.Pix[i] = complex64(c)
-			}
-		case []float32:
-			img.Pix = make([]complex64, len(v))
-			for i, r := range v {
-				img.Pix[i] = complex(r, 0)
-			}
-		case []float64:
-			img.Pix = make([]complex64, len(v))
-			for i, r := range v {
-				img.Pix[i] = complex(float32(r), 0)
-			}
-		default:
-			return nil, nil, nil, fmt.Errorf("%s: key %q: dtype %s, want complex or float", path, key, e.Dtype)
+		if img, err = e.Image(); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: key %q: %w", path, key, err)
 		}
 		break
 	}
