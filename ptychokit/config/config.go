@@ -185,9 +185,12 @@ type Data struct {
 	Probe string `json:"probe,omitempty"`
 	// TrainScanStep is set by training: the mean distance from each point of
 	// the training scan to its nearest neighbour (pixels). At gridsize ≥ 2
-	// 'infer' compares a new scan's with it: the network learns the spacing
+	// 'infer' compares a new scan's with it: the network learns the layout
 	// of its groups.
 	TrainScanStep float64 `json:"train_scan_step,omitempty"`
+	// TrainScanSpread is set with TrainScanStep: the spread (std/mean) of
+	// those nearest-neighbour distances, 0 on a raster, ~0.5 at random.
+	TrainScanSpread float64 `json:"train_scan_spread,omitempty"`
 	// NeighborCount K: groups are drawn from each point's K nearest neighbours.
 	NeighborCount int `json:"neighbor_count"`
 	// OutputDir receives config.json, history.csv and the checkpoints.

@@ -334,26 +334,41 @@ func scanStats(x, y []float64) *ScanStats {
 // neighbour: the scan's step (NaN for fewer than two points or non-finite
 // coordinates).
 func MeanNeighbourStep(x, y []float64) float64 {
+	step, _ := NeighbourSteps(x, y)
+	return step
+}
+
+// NeighbourSteps is the mean distance from each scan point to its nearest
+// neighbour (the scan's step) and the spread of those distances, std/mean:
+// 0 on a raster, about 0.5 for points placed at random. Both are NaN for
+// fewer than two points or non-finite coordinates.
+func NeighbourSteps(x, y []float64) (step, spread float64) {
 	if len(x) < 2 {
-		return math.NaN()
+		return math.NaN(), math.NaN()
 	}
 	for i := range x {
 		if math.IsNaN(x[i]+y[i]) || math.IsInf(x[i]+y[i], 0) {
-			return math.NaN()
+			return math.NaN(), math.NaN()
 		}
 	}
 	g := newNeighbourTree(x, y)
 	var nb []int
-	var total float64
+	var sum, sum2 float64
 	for i := range x {
 		nb = g.nearest(x[i], y[i], 2, nb[:0])
 		j := nb[0]
 		if j == i {
 			j = nb[1]
 		}
-		total += math.Hypot(x[j]-x[i], y[j]-y[i])
+		d := math.Hypot(x[j]-x[i], y[j]-y[i])
+		sum, sum2 = sum+d, sum2+d*d
 	}
-	return total / float64(len(x))
+	n := float64(len(x))
+	step = sum / n
+	if step == 0 {
+		return 0, 0
+	}
+	return step, math.Sqrt(math.Max(sum2/n-step*step, 0)) / step
 }
 
 // String is a readable multi-line summary.

@@ -170,12 +170,8 @@ func (l *loader) run() {
 // that are all 0 or 1; true/1 marks a measured pixel.
 func (l *loader) decodeMask() {
 	const key = "mask"
-	e := l.a.byKey[key]
+	e := l.optionalEntry(key)
 	if e == nil {
-		return
-	}
-	if e.err != nil {
-		l.fail(ruleOptional, key, "%v", e.err)
 		return
 	}
 	t := e.header.dtype
@@ -499,14 +495,21 @@ func (l *loader) complexArray(key string, r rule, e *npyEntry, rank int) ([]comp
 	return out, shape
 }
 
+// optionalEntry is the entry of an optional key, or nil when the file has
+// none or its header is unreadable (a failure recorded).
+func (l *loader) optionalEntry(key string) *npyEntry {
+	e := l.a.byKey[key]
+	if e != nil && e.err != nil {
+		l.fail(ruleOptional, key, "%v", e.err)
+		return nil
+	}
+	return e
+}
+
 func (l *loader) decodeScanIndex() {
 	const key = "scan_index"
-	e := l.a.byKey[key]
+	e := l.optionalEntry(key)
 	if e == nil {
-		return
-	}
-	if e.err != nil {
-		l.fail(ruleOptional, key, "%v", e.err)
 		return
 	}
 	t := e.header.dtype

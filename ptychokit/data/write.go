@@ -7,8 +7,10 @@ import "fmt"
 // error an existing file there is untouched. d must pass Validate; Warnings
 // and Path are not written. Keys present in d are written with their
 // canonical dtypes: diffraction float32 (n, N, N), probeGuess and objectGuess
-// complex64, coordinates float64, scan_index int64, Y complex64 (n, N, N).
-func Write(path string, d *Dataset) error {
+// complex64, coordinates float64, scan_index int64, Y complex64 (n, N, N),
+// mask bool (N, N). Extra entries (keys outside the contract, which Load
+// ignores) are written after them.
+func Write(path string, d *Dataset, extra ...Entry) error {
 	if d == nil {
 		return fmt.Errorf("write %s: nil dataset", path)
 	}
@@ -55,5 +57,5 @@ func Write(path string, d *Dataset) error {
 	if len(entries) == 0 {
 		return fmt.Errorf("write %s: the dataset is empty", path)
 	}
-	return WriteArrays(path, entries)
+	return WriteArrays(path, append(entries, extra...))
 }

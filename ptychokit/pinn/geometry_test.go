@@ -9,8 +9,9 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
-// TestGeometryNote: training records its scan's step; a gridsize-2 model
-// warns about a scan spaced twice as wide, not about one spaced alike, and a
+// TestGeometryNote: training records its scan's step and spread; a
+// gridsize-2 model warns about a scan spaced twice as wide and about random
+// points of about the same step, not about a raster spaced alike, and a
 // gridsize-1 model never does.
 func TestGeometryNote(t *testing.T) {
 	ds := synthDataset(64, 4, 6, 1, 3) // a 4×4 raster, 6 px apart
@@ -23,8 +24,8 @@ func TestGeometryNote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.Config.Data.TrainScanStep; got != 6 {
-		t.Fatalf("train_scan_step %g, want the raster's 6", got)
+	if got, spread := m.Config.Data.TrainScanStep, m.Config.Data.TrainScanSpread; got != 6 || spread != 0 {
+		t.Fatalf("train_scan_step %g, spread %g; want the raster's 6 and 0", got, spread)
 	}
 	scan := func(step float64) *data.Dataset {
 		x, y := physics.RasterPositions(200, 200, 64, step)
@@ -36,6 +37,16 @@ func TestGeometryNote(t *testing.T) {
 	note := GeometryNote(m, scan(12))
 	if !strings.Contains(note, "scan.npz") || !strings.Contains(note, "12 px apart") || !strings.Contains(note, "6 px") || !strings.Contains(note, "--gridsize 1") {
 		t.Errorf("a 12-px scan: %q", note)
+	}
+	// Random points of about the raster's mean step: spaced alike, laid out
+	// otherwise (the case measured on the H200).
+	rx, ry := physics.RandomPositions(200, 200, 64, 128, 5)
+	random := &data.Dataset{Path: "random.npz", XCoords: rx, YCoords: ry}
+	if step, spread := data.NeighbourSteps(rx, ry); step < 4 || step > 9 || spread < 0.3 {
+		t.Fatalf("the random scan's step %.3g, spread %.3g: not the case this test means", step, spread)
+	}
+	if note := GeometryNote(m, random); !strings.Contains(note, "random.npz") || !strings.Contains(note, "layout") {
+		t.Errorf("random points of about the same step: %q", note)
 	}
 	one := &Model{Config: m.Config}
 	one.Config.Model.Gridsize = 1

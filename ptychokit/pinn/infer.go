@@ -320,24 +320,34 @@ func (r *Reconstruction) Write(path string) error {
 }
 
 // GeometryRatio is how far apart (as a ratio either way) a new scan's step
-// and the training scan's may be before GeometryNote speaks.
-const GeometryRatio = 1.5
+// and the training scan's may be, and GeometrySpread how far their spreads
+// (data.NeighbourSteps), before GeometryNote speaks.
+const (
+	GeometryRatio  = 1.5
+	GeometrySpread = 0.25
+)
 
 // GeometryNote is a warning when a model of gridsize ≥ 2 is given a scan
-// whose points are spaced unlike its training scan's (config
-// Data.TrainScanStep, against data.MeanNeighbourStep of ds; more than
-// GeometryRatio either way); empty otherwise. The network learns the spacing
-// of the groups it was trained on: measured on the H200 (bench/h200/session6),
-// ten paper-protocol models trained on a 4-px raster scored 0.963 median
-// amplitude SSIM on a new object scanned alike and 0.787 on a scan of random
-// positions (step ~8 px); at gridsize 1 the same test gave 0.936 and 0.918.
+// laid out unlike its training scan: points spaced more than GeometryRatio
+// apart either way, or placed more or less regularly (spreads of the
+// nearest-neighbour distances more than GeometrySpread apart; config
+// Data.TrainScanStep and TrainScanSpread against data.NeighbourSteps of ds).
+// Empty otherwise, and for models that recorded no step. The network learns
+// the layout of the groups it was trained on: measured on the H200
+// (bench/h200/session6), ten paper-protocol models trained on a 4-px raster
+// (spread 0) scored 0.963 median amplitude SSIM on a new object scanned
+// alike and 0.787 on random positions of the same mean step (4.0 px, spread
+// ~0.5); at gridsize 1 the same test gave 0.936 and 0.918.
 func GeometryNote(m *Model, ds *data.Dataset) string {
 	cfg := m.Config
-	trained := cfg.Data.TrainScanStep
-	step := data.MeanNeighbourStep(ds.XCoords, ds.YCoords)
-	if cfg.Model.Gridsize < 2 || !(trained > 0) || !(step > 0) || (step <= GeometryRatio*trained && trained <= GeometryRatio*step) {
+	trained, trainedSpread := cfg.Data.TrainScanStep, cfg.Data.TrainScanSpread
+	step, spread := data.NeighbourSteps(ds.XCoords, ds.YCoords)
+	if cfg.Model.Gridsize < 2 || !(trained > 0) || !(step > 0) {
 		return ""
 	}
-	return fmt.Sprintf("warning: %s: scan points %.3g px apart (mean nearest neighbour), the model's training scan %.3g px: a gridsize-%d model learns the spacing of its groups and does not carry over (measured: 0.96 → 0.79 amplitude SSIM, 4 → 8 px); train on scans spaced like this one, or at --gridsize 1",
-		ds.Path, step, trained, cfg.Model.Gridsize)
+	if step <= GeometryRatio*trained && trained <= GeometryRatio*step && math.Abs(spread-trainedSpread) <= GeometrySpread {
+		return ""
+	}
+	return fmt.Sprintf("warning: %s: scan points %.3g px apart (mean nearest neighbour, spread %.2f), the model's training scan %.3g px (spread %.2f): a gridsize-%d model learns the layout of its groups and does not carry over (measured: 0.96 amplitude SSIM on a new object on the training's 4-px raster, 0.79 on random points of the same mean step); train on scans laid out like this one, or at --gridsize 1",
+		ds.Path, step, spread, trained, trainedSpread, cfg.Model.Gridsize)
 }

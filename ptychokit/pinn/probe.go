@@ -56,6 +56,28 @@ func RefineProbe(backend backends.Backend, ds *data.Dataset, path string) (*data
 	return res.Probe, nil
 }
 
+// RefinedProbe is the probe refined from ds's probeGuess (RefineProbe),
+// written to path — or read back from path when an earlier run wrote it
+// there for patterns of this size — saying on log which.
+func RefinedProbe(backend backends.Backend, ds *data.Dataset, path string, log io.Writer) (*data.ComplexImage, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	if prev, err := data.ReadProbe(path); err == nil && prev.H == ds.N && prev.W == ds.N {
+		fmt.Fprintf(log, "probe: the one refined before, %s\n", path)
+		return prev, nil
+	}
+	start := time.Now()
+	fmt.Fprintf(log, "probe: %s holds initial guesses (a constant objectGuess), so its probeGuess is refined by %d rPIE iterations first (PtychoPINN keeps the probe fixed; --probe guess uses it as it is) ...\n",
+		ds.Path, ProbeRefineIterations)
+	p, err := RefineProbe(backend, ds, path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ds.Path, err)
+	}
+	fmt.Fprintf(log, "probe: refined in %.1f s, written with rPIE's object to %s\n", time.Since(start).Seconds(), path)
+	return p, nil
+}
+
 // resolveProbe returns ds with the probe cfg.Data.Probe asks for in place of
 // its probeGuess (ds itself when that is the probeGuess; ds is not
 // modified), saying on log what it did.
@@ -64,6 +86,7 @@ func resolveProbe(backend backends.Backend, ds *data.Dataset, cfg config.Run, lo
 		log = io.Discard
 	}
 	var p *data.ComplexImage
+	var err error
 	switch path := cfg.Data.Probe; path {
 	case config.ProbeGuess:
 		if GuessFile(ds) {
@@ -74,22 +97,10 @@ func resolveProbe(backend backends.Backend, ds *data.Dataset, cfg config.Run, lo
 		if !GuessFile(ds) {
 			return ds, nil
 		}
-		refined := filepath.Join(cfg.Data.OutputDir, RefinedProbeFile)
-		if prev, err := data.ReadProbe(refined); err == nil && prev.H == ds.N && prev.W == ds.N {
-			fmt.Fprintf(log, "probe: the one refined before, %s\n", refined)
-			p = prev
-			break
-		}
-		start := time.Now()
-		fmt.Fprintf(log, "probe: %s holds initial guesses (a constant objectGuess), so its probeGuess is refined by %d rPIE iterations first (PtychoPINN keeps the probe fixed; --probe guess uses it as it is) ...\n",
-			ds.Path, ProbeRefineIterations)
-		var err error
-		if p, err = RefineProbe(backend, ds, refined); err != nil {
+		if p, err = RefinedProbe(backend, ds, filepath.Join(cfg.Data.OutputDir, RefinedProbeFile), log); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "probe: refined in %.1f s, written with rPIE's object to %s\n", time.Since(start).Seconds(), refined)
 	default:
-		var err error
 		if p, err = data.ReadProbe(path); err != nil {
 			return nil, fmt.Errorf("--probe: %w", err)
 		}

@@ -195,8 +195,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if cfg, ds, err = PrepareTraining(cfg, ds, opts.Progress); err != nil {
 		return nil, err
 	}
-	if step := data.MeanNeighbourStep(ds.XCoords, ds.YCoords); !math.IsNaN(step) {
-		cfg.Data.TrainScanStep = step
+	if step, spread := data.NeighbourSteps(ds.XCoords, ds.YCoords); !math.IsNaN(step) {
+		cfg.Data.TrainScanStep, cfg.Data.TrainScanSpread = step, spread
 	}
 	resuming, err := checkResume(cfg)
 	if err != nil {

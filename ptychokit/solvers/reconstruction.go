@@ -71,7 +71,6 @@ type Reconstruction struct {
 	batchSize, batches int
 	filled             int           // positions a batch takes from the shuffle (≤ batchSize; the rest is padding)
 	sharded            *shardedState // nil: one device
-	positionsOn        float32       // 1 in iterations that move positions (Positions.Correct)
 	detector           [][]float32   // the detector mask [N][N] (nil: every pixel counts)
 	rng                *rand.Rand
 	history            []IterationRecord
@@ -365,9 +364,9 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 	if r.opts.Probe.Refine && iteration >= r.opts.Probe.StartIteration {
 		probeOn = 1
 	}
-	r.positionsOn = float32(0)
+	positionsOn := float32(0)
 	if r.opts.Positions.Correct && iteration >= r.opts.Positions.StartIteration {
-		r.positionsOn = 1
+		positionsOn = 1
 	}
 	order := r.rng.Perm(r.count)
 	// The cost is summed on the device, batch after batch, and read once at
@@ -387,7 +386,7 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 				indices[i] = int32(order[i%r.count]) // padding: a real position, masked out
 			}
 		}
-		if err := r.step(indices, mask, probeOn); err != nil {
+		if err := r.step(indices, mask, probeOn, positionsOn); err != nil {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
 		}
 	}
@@ -404,7 +403,7 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 }
 
 // step runs the update of one batch, adding its cost to the running sum.
-func (r *Reconstruction) step(indices []int32, mask []float32, probeOn float32) error {
+func (r *Reconstruction) step(indices []int32, mask []float32, probeOn, positionsOn float32) error {
 	idx := tensors.FromFlatDataAndDimensions(indices, r.batchSize)
 	msk := tensors.FromFlatDataAndDimensions(mask, r.batchSize)
 	if r.sharded != nil {
@@ -412,7 +411,7 @@ func (r *Reconstruction) step(indices []int32, mask []float32, probeOn float32) 
 	}
 	args := []any{r.object[0], r.object[1], r.probe[0], r.probe[1], r.measured, r.posX, r.posY, idx, msk, probeOn, r.cost}
 	if r.opts.Positions.Correct {
-		args = append(args, r.positionsOn)
+		args = append(args, positionsOn)
 	}
 	out, err := r.exec.Exec(args...)
 	if err != nil {

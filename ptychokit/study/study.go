@@ -321,25 +321,19 @@ func (sc *scan) split() error {
 
 // refineProbe sets the halves the networks train on. With probe "auto" and
 // a file of initial guesses (pinn.GuessFile) the probe is refined once, by
-// rPIE on the whole scan, as 'ptychokit train' does on a whole scan (the
-// halves' blank frames hide the guess from training), and both halves train
-// with it; it is written to OutputDir/<scan>/probe_refined.npz and read back
-// when the study is run again.
+// rPIE on the whole scan (pinn.RefinedProbe, as 'ptychokit train' does on a
+// whole scan; the halves' blank frames hide the guess from training), and
+// both halves' networks train with it; it is written to
+// OutputDir/<scan>/probe_refined.npz and read back when the study is run
+// again.
 func (sc *scan) refineProbe(opts Options) error {
 	sc.trainHalves = sc.halves
 	if opts.Config.Data.Probe != config.ProbeAuto || !pinn.GuessFile(sc.ds) {
 		return nil
 	}
-	path := filepath.Join(opts.OutputDir, sc.name, pinn.RefinedProbeFile)
-	p, err := data.ReadProbe(path)
-	if err != nil || p.H != sc.ds.N || p.W != sc.ds.N {
-		if opts.Progress != nil {
-			fmt.Fprintf(opts.Progress, "%s: objectGuess is constant (a file of initial guesses): its probeGuess is refined by %d rPIE iterations on the whole scan first, for both halves' networks (--probe guess uses it as it is)\n",
-				sc.path, pinn.ProbeRefineIterations)
-		}
-		if p, err = pinn.RefineProbe(opts.Backend, sc.ds, path); err != nil {
-			return fmt.Errorf("%s: %w", sc.path, err)
-		}
+	p, err := pinn.RefinedProbe(opts.Backend, sc.ds, filepath.Join(opts.OutputDir, sc.name, pinn.RefinedProbeFile), opts.Progress)
+	if err != nil {
+		return err
 	}
 	for i, h := range sc.halves {
 		d := *h

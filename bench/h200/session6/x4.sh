@@ -1,8 +1,8 @@
 #!/bin/bash
 # Session 6, call 4: as call 3 (x3.sh) at gridsize 2 with twice the groups (4096 of the 6889 points). Call 2
-# scored gridsize 2 on datasets/lines_run1084probe_N64.npz (random positions, neighbours ~8 px
-# apart) after training on a 4-px raster: 0.787 median, against 0.918 at gridsize 1 — the gridsize-2
-# network learnt the 4-px group geometry. PtychoPINN's paper tests on new objects scanned with the
+# scored gridsize 2 on datasets/lines_run1084probe_N64.npz (random positions, the
+# same 4.0-px mean step but no regular layout) after training on a 4-px raster: 0.787 median, against 0.918 at gridsize 1 — the gridsize-2
+# network learnt the regular 4-px group layout. PtychoPINN's paper tests on new objects scanned with the
 # same inner offset (4 px); here: a new lines object (seed 41, 256², raster step 4, 2401 patterns).
 # One XLA process at a time. Usage: x4.sh OUT
 OUT=$1; W=/tmp/x4; mkdir -p $OUT $W

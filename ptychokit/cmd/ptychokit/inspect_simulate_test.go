@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,5 +126,53 @@ func TestDatasetsReproducible(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("datasets/grf_N32.npz differs from what the simulator makes now (%d vs %d bytes): run `make datasets` and commit", len(want), len(got))
+	}
+}
+
+// TestSimulateStageErrorsAndMask: --position_error writes positions off by
+// at most that much with the true ones beside them; --dead_pixels and
+// --beam_stop blank those detector pixels in every pattern and record them
+// in the mask.
+func TestSimulateStageErrorsAndMask(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "scan.npz")
+	var stdout, stderr bytes.Buffer
+	if code := runMainCaptured(t, &stdout, &stderr, "simulate", "--object", "lines", "--N", "32", "--n_images", "16", "--seed", "3",
+		"--position_error", "1.5", "--dead_pixels", "0.1", "--beam_stop", "2", "--output_file", out); code != 0 {
+		t.Fatalf("simulate: exit %d\n%s", code, stderr.String())
+	}
+	ds, err := data.Load(out, data.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrays, err := data.ReadArrays(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trueX, trueY := arrays["xcoords_true"].Value.([]float64), arrays["ycoords_true"].Value.([]float64)
+	moved := 0.0
+	for i := range ds.XCoords {
+		dx, dy := math.Abs(ds.XCoords[i]-trueX[i]), math.Abs(ds.YCoords[i]-trueY[i])
+		if dx > 1.5 || dy > 1.5 {
+			t.Fatalf("position %d off by (%g, %g), more than 1.5 px", i, dx, dy)
+		}
+		moved += dx + dy
+	}
+	if moved == 0 {
+		t.Error("--position_error moved no position")
+	}
+	N, masked := ds.N, 0
+	for i, m := range ds.Mask {
+		if m == 1 {
+			continue
+		}
+		masked++
+		for p := range ds.Count {
+			if ds.Diffraction[p*N*N+i] != 0 {
+				t.Fatalf("pattern %d reads %g at masked pixel %d", p, ds.Diffraction[p*N*N+i], i)
+			}
+		}
+	}
+	if centre := ds.Mask[(N/2)*N+N/2]; centre != 0 || masked < 12 || masked > N*N/4 {
+		t.Errorf("centre flag %g, %d of %d pixels masked; want the beam stop and ~10%% dead", centre, masked, N*N)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -111,13 +110,16 @@ Example:
 	if *deadPixels > 0 || *beamStop > 0 {
 		applyDetectorMask(ds, *deadPixels, *beamStop, *seed)
 	}
+	var truth []data.Entry
+	note := ""
 	if *positionError > 0 {
-		return writeWithPositionError(*output, ds, *positionError, *seed, start)
+		ds, truth = withPositionError(ds, *positionError, *seed)
+		note = fmt.Sprintf(", positions off by up to ±%g px", *positionError)
 	}
-	if err := data.Write(*output, ds); err != nil {
+	if err := data.Write(*output, ds, truth...); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s (%d patterns, %.1fs)\n", *output, ds.Count, time.Since(start).Seconds())
+	fmt.Printf("wrote %s (%d patterns%s, %.1fs)\n", *output, ds.Count, note, time.Since(start).Seconds())
 	return nil
 }
 
@@ -145,10 +147,10 @@ func applyDetectorMask(ds *data.Dataset, dead, stop float64, seed int64) {
 	}
 }
 
-// writeWithPositionError writes ds with its positions off by uniform noise
-// in ±e pixels (what the stage reported), the true ones beside them as
+// withPositionError returns ds with its positions off by uniform noise in
+// ±e pixels (what the stage reported), and the true ones as the entries
 // xcoords_true and ycoords_true.
-func writeWithPositionError(path string, ds *data.Dataset, e float64, seed int64, start time.Time) error {
+func withPositionError(ds *data.Dataset, e float64, seed int64) (*data.Dataset, []data.Entry) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x706f736572)) // "poser"
 	trueX, trueY := ds.XCoords, ds.YCoords
 	d := *ds
@@ -157,27 +159,9 @@ func writeWithPositionError(path string, ds *data.Dataset, e float64, seed int64
 		d.XCoords[i] = trueX[i] + e*(2*rng.Float64()-1)
 		d.YCoords[i] = trueY[i] + e*(2*rng.Float64()-1)
 	}
-	tmp := path + ".positions.tmp.npz"
-	defer os.Remove(tmp)
-	if err := data.Write(tmp, &d); err != nil {
-		return err
-	}
-	arrays, err := data.ReadArrays(tmp)
-	if err != nil {
-		return err
-	}
-	var entries []data.Entry
-	for _, e := range arrays {
-		entries = append(entries, e)
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
-	entries = append(entries, data.Entry{Name: "xcoords_true", Shape: []int{len(trueX)}, Value: trueX},
-		data.Entry{Name: "ycoords_true", Shape: []int{len(trueY)}, Value: trueY})
-	if err := data.WriteArrays(path, entries); err != nil {
-		return err
-	}
-	fmt.Printf("wrote %s (%d patterns, positions off by up to ±%g px, %.1fs)\n", path, d.Count, e, time.Since(start).Seconds())
-	return nil
+	return &d, []data.Entry{
+		{Name: "xcoords_true", Shape: []int{len(trueX)}, Value: trueX},
+		{Name: "ycoords_true", Shape: []int{len(trueY)}, Value: trueY}}
 }
 
 func isNPZ(s string) bool { return strings.EqualFold(filepath.Ext(s), ".npz") }
