@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -15,6 +16,7 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 )
 
 // tinyScale gives filters [4, 8, 16] at N = 64: the smallest network that
@@ -178,4 +180,48 @@ func sliceBatch(t *testing.T, x *tensors.Tensor, i, per int) *tensors.Tensor {
 		out = tensors.FromFlatDataAndDimensions(append([]float32(nil), v[i*per:(i+1)*per]...), dims...)
 	})
 	return out
+}
+
+// TestBF16NearFloat32: the bfloat16 network (config.PrecisionBF16) on the
+// same float32 weights predicts what the float32 one does to within bfloat16's
+// rounding (8 bits of mantissa, ~0.4 % a value, over six layers), and keeps
+// every variable float32 (the master weights).
+func TestBF16NearFloat32(t *testing.T) {
+	c := PINNCase{N: 64, Gridsize: 2, Batch: 2, NFiltersScale: tinyScale}
+	cfg := c.Model()
+	ctx, err := NewPINNContext(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend := device.CPU()
+	run := func(ctx *context.Context, precision string) []float32 {
+		in := newPINNInputs(cfg, c.Batch, 5) // the same inputs each time
+		m := cfg.Model
+		m.Precision = precision
+		exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, counts, offsets *Node) *Node {
+			return pinn.Forward(ctx, m, cfg.Training.NPhotons, counts, offsets, in.canvasPad).Intensity
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tensors.MustCopyFlatData[float32](exec.MustExec(in.counts, in.offsets)[0])
+	}
+	want := run(ctx, config.PrecisionFloat32)
+	got := run(ctx.Reuse(), config.PrecisionBF16)
+	var num, den float64
+	for i := range want {
+		d := float64(got[i] - want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	rel := math.Sqrt(num / den)
+	t.Logf("bf16 vs float32 intensity: %.3g relative RMS", rel)
+	if !(rel > 0 && rel < 0.05) {
+		t.Errorf("bf16 intensity differs from float32 by %.3g (relative RMS), want (0, 0.05)", rel)
+	}
+	for v := range ctx.IterVariables() {
+		if dt := v.Shape().DType; dt == dtypes.BFloat16 {
+			t.Errorf("variable %s is %s, want float32", v.ParameterName(), dt)
+		}
+	}
 }

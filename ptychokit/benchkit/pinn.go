@@ -26,12 +26,17 @@ type PINNCase struct {
 	// 0): each call consumes StepsPerCall batches. More than 1 amortises the
 	// per-call cost of the host at small batches.
 	StepsPerCall int
+	// Precision is config.Model.Precision ("" is float32).
+	Precision string
 }
 
 func (c PINNCase) String() string {
 	s := fmt.Sprintf("N=%d gs=%d B=%d", c.N, c.Gridsize, c.Batch)
 	if c.StepsPerCall > 1 {
 		s += fmt.Sprintf(" k=%d", c.StepsPerCall)
+	}
+	if c.Precision == config.PrecisionBF16 {
+		s += " bf16"
 	}
 	return s
 }
@@ -53,6 +58,9 @@ func (c PINNCase) Model() config.Run {
 	// op a step, and it needs statistics of data the bench does not have.
 	cfg.Model.InputTransform = "none"
 	cfg.Training.BatchSize = c.Batch
+	if c.Precision != "" {
+		cfg.Model.Precision = c.Precision
+	}
 	return cfg
 }
 
@@ -63,6 +71,7 @@ type PINNResult struct {
 	Batch         int     `json:"batch"`
 	Patterns      int     `json:"patterns_per_batch"`
 	NFiltersScale float64 `json:"n_filters_scale"`
+	Precision     string  `json:"precision,omitempty"`
 	StepsPerCall  int     `json:"steps_per_call"`
 	Params        int     `json:"params"`
 	// TrainCompileSeconds is the first call (graph building, compiling,
@@ -207,7 +216,7 @@ func RunPINN(backend backends.Backend, c PINNCase, opts PINNOptions) (res PINNRe
 	}
 	m := cfg.Model
 	res = PINNResult{N: m.N, Gridsize: m.Gridsize, Batch: c.Batch, Patterns: c.Batch * m.Channels(),
-		NFiltersScale: m.NFiltersScale, StepsPerCall: k}
+		NFiltersScale: m.NFiltersScale, StepsPerCall: k, Precision: m.Precision}
 	warm := max(opts.Warmup, 1)
 
 	ctx, err := NewPINNContext(cfg, opts.Seed)

@@ -185,7 +185,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if len(r.PINN) > 0 {
 		fmt.Fprintln(tw, "PtychoPINN\tparams\ttrain patt/s\tms/step\tconv TFLOP/s\tinfer patt/s\tcompile s\t")
 		for _, p := range r.PINN {
-			name := PINNCase{N: p.N, Gridsize: p.Gridsize, Batch: p.Batch, StepsPerCall: p.StepsPerCall}.String()
+			name := PINNCase{N: p.N, Gridsize: p.Gridsize, Batch: p.Batch, StepsPerCall: p.StepsPerCall, Precision: p.Precision}.String()
 			if p.Error != "" {
 				fmt.Fprintf(tw, "%s\tfailed: %s\t\t\t\t\t\t\n", name, oneLine(p.Error, 60))
 				continue

@@ -81,7 +81,20 @@ type Model struct {
 	// pinn, input.go, for why and what it measured), "none" (PtychoPINN's
 	// raw amplitudes), "sqrt" or "log1p".
 	InputTransform string `json:"input_transform"`
+	// Precision is the arithmetic of the network's hidden convolutions:
+	// PrecisionFloat32 (the default; XLA may still use TF32 on a GPU) or
+	// PrecisionBF16 (bfloat16 activations and kernel copies, float32
+	// accumulation and float32 master weights; the input layer's
+	// normalisation, the output convolutions, the physics layer and the
+	// loss stay float32). "" is float32.
+	Precision string `json:"precision,omitempty"`
 }
+
+// Values of Model.Precision.
+const (
+	PrecisionFloat32 = "float32"
+	PrecisionBF16    = "bf16"
+)
 
 // Kernel initialisations (Model.Init).
 const (
@@ -238,6 +251,7 @@ func Defaults() Run {
 			IntensityScaleTrainable: true,
 			Init:                    InitGlorot,
 			InputTransform:          InputStandardize,
+			Precision:               PrecisionFloat32,
 		},
 		Training: Training{
 			NPhotons:           0, // from the data
@@ -322,6 +336,11 @@ func (r Run) Validate() error {
 	case "none", "sqrt", "log1p", InputStandardize:
 	default:
 		bad("input_transform", m.InputTransform, `want "none", "sqrt", "log1p" or "standardize"`)
+	}
+	switch m.Precision {
+	case "", PrecisionFloat32, PrecisionBF16:
+	default:
+		bad("precision", m.Precision, fmt.Sprintf("want %q or %q", PrecisionFloat32, PrecisionBF16))
 	}
 	positive := func(key string, v float64) {
 		if !(v > 0) || math.IsInf(v, 0) {

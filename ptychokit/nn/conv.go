@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -24,10 +25,16 @@ func Conv2D(ctx *context.Context, x *graph.Node, filters, kernelSize, stride int
 	}
 	g := x.Graph()
 	cin := x.Shape().Dimensions[3]
-	kernel := ctx.VariableWithShape("weights", shapes.Make(x.DType(), kernelSize, kernelSize, cin, filters)).ValueGraph(g)
-	bias := ctx.VariableWithShape("biases", shapes.Make(x.DType(), filters)).ValueGraph(g)
-	y := Conv2DKernel(x, kernel, stride)
-	return graph.Add(y, graph.ExpandLeftToRank(bias, 4))
+	// A bfloat16 x gets float32 variables (the master weights Adam updates),
+	// used through bfloat16 copies: mixed precision.
+	vt := x.DType()
+	if vt == dtypes.BFloat16 {
+		vt = dtypes.Float32
+	}
+	kernel := ctx.VariableWithShape("weights", shapes.Make(vt, kernelSize, kernelSize, cin, filters)).ValueGraph(g)
+	bias := ctx.VariableWithShape("biases", shapes.Make(vt, filters)).ValueGraph(g)
+	y := Conv2DKernel(x, graph.ConvertDType(kernel, x.DType()), stride)
+	return graph.Add(y, graph.ExpandLeftToRank(graph.ConvertDType(bias, x.DType()), 4))
 }
 
 // Conv2DKernel convolves x [B, H, W, Cin] with kernel [k, k, Cin, Cout], "same"

@@ -101,6 +101,9 @@ func Forward(ctx *context.Context, m config.Model, nphotons float64, counts, off
 	logScale := logScaleVar(ctx, m, nphotons).ValueGraph(g)
 	x := inputTransform(ctx, m.InputTransform, Div(counts, Exp(logScale)))
 
+	if m.Precision == config.PrecisionBF16 {
+		x = ConvertDType(x, dtypes.BFloat16) // the decoders' output convolutions return to float32
+	}
 	features := encoder(ctx.In(ScopeEncoder), m, x)
 	amp := decoder(ctx.In(ScopeAmplitude), m, features, ampActivation(m.AmpActivation))
 	phase := decoder(ctx.In(ScopePhase), m, features, func(v *Node) *Node { return MulScalar(Tanh(v), math.Pi) })
@@ -246,8 +249,11 @@ func decoder(ctx *context.Context, m config.Model, x *Node, activation func(*Nod
 		x = nn.ReLU(nn.Conv2D(bctx.In("conv0"), x, f, 3, 1))
 		x = nn.ReLU(nn.Conv2D(bctx.In("conv1"), x, f, 3, 1))
 		x = nn.Upsample2(x)
-		return activation(nn.Conv2D(outCtx.In("out"), x, c, 3, 1))
+		return activation(nn.Conv2D(outCtx.In("out"), ConvertDType(x, dtypes.Float32), c, 3, 1))
 	}
+	// The output convolutions run in float32 whatever Model.Precision: a
+	// bfloat16 patch would carry 8 bits of amplitude and phase into the physics.
+	x = ConvertDType(x, dtypes.Float32)
 	centre := activation(nn.Conv2D(outCtx.In("out"), x, c, 3, 1))
 	head := nn.ZeroPad2D(centre, n/4, n/4, n/4, n/4)
 	if !m.ProbeBig {

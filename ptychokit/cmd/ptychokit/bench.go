@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/ptychokit/ptychokit/ptychokit/benchkit"
+	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
@@ -63,6 +64,7 @@ Examples:
 	peers := fs.String("peers", "", "comma-separated JSON reports of bench/peers.py to compare with")
 	cases := fs.String("cases", "", "PtychoPINN cases NxGxB[xK], comma-separated (default: by device and --quick)")
 	nfs := fs.Float64("n_filters_scale", 2, "network width (PtychoPINN's 2: filters 64-128-256 at N=64)")
+	precision := fs.String("precision", config.PrecisionFloat32, "the network's arithmetic, comma-separated to time each: float32 | bf16 (see train --precision)")
 	trainCalls := fs.Int("train_calls", 0, "timed training calls a case (0: about 16384 patterns' worth, 10..200)")
 	inferCalls := fs.Int("infer_calls", 0, "timed inference calls a case (0: as --train_calls)")
 	dft := fs.Bool("dft", true, "time the far field with each DFT method")
@@ -114,7 +116,7 @@ Examples:
 			caseList = casesFull
 		}
 	}
-	pinnCases, err := parseCases(caseList, *nfs)
+	pinnCases, err := parseCases(caseList, *nfs, *precision)
 	if err != nil {
 		return err
 	}
@@ -228,7 +230,7 @@ Examples:
 }
 
 // parseCases reads "NxGxB[xK],…".
-func parseCases(list string, nfs float64) ([]benchkit.PINNCase, error) {
+func parseCases(list string, nfs float64, precisions string) ([]benchkit.PINNCase, error) {
 	var out []benchkit.PINNCase
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
@@ -245,11 +247,13 @@ func parseCases(list string, nfs float64) ([]benchkit.PINNCase, error) {
 			}
 			v[i] = n
 		}
-		c := benchkit.PINNCase{N: v[0], Gridsize: v[1], Batch: v[2], StepsPerCall: v[3], NFiltersScale: nfs}
-		if err := c.Model().Validate(); err != nil {
-			return nil, fmt.Errorf("--cases %q: %w", item, err)
+		for _, p := range strings.Split(precisions, ",") {
+			c := benchkit.PINNCase{N: v[0], Gridsize: v[1], Batch: v[2], StepsPerCall: v[3], NFiltersScale: nfs, Precision: strings.TrimSpace(p)}
+			if err := c.Model().Validate(); err != nil {
+				return nil, fmt.Errorf("--cases %q, --precision %q: %w", item, p, err)
+			}
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	return out, nil
 }

@@ -44,6 +44,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.BoolVar(&m.IntensityScaleTrainable, "intensity_scale_trainable", m.IntensityScaleTrainable, "train the intensity scale log_scale")
 	fs.StringVar(&m.Init, "init", m.Init, "kernel initialisation: glorot (PtychoPINN's) | he_zero_out (He kernels, output convolutions at zero: the untrained model predicts a flat patch from live features)")
 	fs.StringVar(&m.InputTransform, "input_transform", m.InputTransform, "transform of the network's input amplitudes: standardize (each detector pixel minus its mean over the training patterns, over its std: without it runs can sit on a flat-object plateau, docs/training.md) | none (PtychoPINN's raw amplitudes) | sqrt | log1p")
+	fs.StringVar(&m.Precision, "precision", m.Precision, "arithmetic of the network's hidden convolutions: float32 | bf16 (bfloat16 activations, float32 weights, accumulation, output layers, physics and loss; for GPUs — about twice the convolution rate on an H200, see bench/RESULTS.md)")
 	fs.Float64Var(&t.NPhotons, "nphotons", t.NPhotons, "photons per pattern: sets the physics scale s = sqrt(nphotons)/(N/2); 0 (the default) = the photons a pattern of the training data hold, or PtychoPINN's 1e9 when the data give no count (see above)")
 	fs.Float64Var(&t.NLLWeight, "nll_weight", t.NLLWeight, "weight of the Poisson negative log-likelihood on intensities")
 	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")
