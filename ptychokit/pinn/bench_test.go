@@ -51,7 +51,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, ds.Probe.Pix, groups); err != nil {
 				b.Fatal(err)
 			}
-			trainer := newTrainer(device.CPU(), ctx, cfg, groups.CanvasPad)
+			trainer := newTrainer(device.CPU(), ctx, cfg, groups.CanvasPad, 1)
 			idx := make([]int, 16)
 			for i := range idx {
 				idx[i] = i % groups.Count
@@ -111,7 +111,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 	if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix, g); err != nil {
 		b.Fatal(err)
 	}
-	trainer := newTrainer(backend, ctx, cfg, g.CanvasPad)
+	trainer := newTrainer(backend, ctx, cfg, g.CanvasPad, 1)
 	order := make([]int, count)
 	for i := range order {
 		order[i] = i

@@ -146,11 +146,16 @@ func epochOrder(idx []int, seed int64, epoch int) []int {
 // of the data, 0 for padding — so the loss is the mean over the real groups
 // (WeightedMean) and one compiled step serves every batch. The labels are
 // the true patches (re, im) for the supervised model, then the weights.
+//
+// With perCall k > 1, next hands out k batches at once (k·size() groups, the
+// last call of a pass fewer), for k training steps in one compiled call
+// (newTrainer); only the last batch of a pass can hold padding.
 type batches struct {
 	name      string
 	g         *Groups
 	order     []int
 	batchSize int
+	perCall   int // batches handed out together by next (0: one)
 	devices   int // the batch splits over this many devices (0: one)
 	pos       int
 	truth     bool
@@ -169,9 +174,11 @@ func (b *batches) size() int {
 	return (len(b.order) + d - 1) / d * d
 }
 
-// steps is the number of batches of a pass.
+// steps is the number of calls of a pass: its batches, perCall at a time.
 func (b *batches) steps() int {
-	return (len(b.order) + b.batchSize - 1) / b.batchSize
+	n := (len(b.order) + b.batchSize - 1) / b.batchSize
+	k := max(b.perCall, 1)
+	return (n + k - 1) / k
 }
 
 // next returns the groups of the next batch, padded to size() by repeating
@@ -181,10 +188,15 @@ func (b *batches) next() (idx []int, weights []float32, err error) {
 	if b.pos >= len(b.order) {
 		return nil, nil, io.EOF
 	}
-	end := min(b.pos+b.batchSize, len(b.order))
+	k := max(b.perCall, 1)
+	size := b.size()
+	if n := (len(b.order) - b.pos + size - 1) / size; k > 1 && n > 1 {
+		// min(k, batches left) batches; only the last can be short.
+		size *= min(k, n)
+	}
+	end := min(b.pos+size, len(b.order))
 	idx = b.order[b.pos:end]
 	b.pos = end
-	size := b.size()
 	weights = make([]float32, size)
 	for i := range idx {
 		weights[i] = 1

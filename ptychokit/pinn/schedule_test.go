@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
 // TestScheduleMonitors walks the loop state through a made-up history: the
@@ -50,5 +51,49 @@ func TestScheduleMonitors(t *testing.T) {
 				t.Errorf("stopped after epoch %d, best %d, lr %g; want %d, %d, %g", stoppedAt, s.bestEpoch(), s.lr(), c.stopAt, c.bestEpoch, c.lrAtTheStop)
 			}
 		})
+	}
+}
+
+// TestStepsPerCallEqualsOneAtATime: training with several steps a compiled
+// call (config.Training.StepsPerCall) runs the same Adam steps as one a call —
+// the same weights and losses to float32 rounding — including a pass whose
+// last call holds fewer steps and a padded last batch (10 training groups,
+// batch 4: batches of 4, 4 and 2+2 padding; at 2 a call: calls of 2 and 1),
+// with the groups resident on the device and streamed from the host.
+func TestStepsPerCallEqualsOneAtATime(t *testing.T) {
+	ds := synthDataset(64, 4, 6, 1, 3)
+	for _, resident := range []int64{0, -1} {
+		run := func(perCall int) (map[string][]float32, []EpochStats) {
+			dir := t.TempDir()
+			cfg := tinyConfig(dir, 2)
+			cfg.Training.EarlyStopPatience = 0
+			cfg.Training.StepsPerCall = perCall
+			res, err := TrainOn(device.CPU(), cfg, ds, TrainOptions{ResidentBytes: resident})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StepsPerEpoch != 3 || res.StepsPerCall != perCall {
+				t.Fatalf("steps an epoch %d, a call %d; want 3 and %d", res.StepsPerEpoch, res.StepsPerCall, perCall)
+			}
+			return allVariables(t, dir), res.History
+		}
+		va, ha := run(1)
+		vb, hb := run(2)
+		for i := range ha {
+			if d := math.Abs(ha[i].TrainLoss-hb[i].TrainLoss) / math.Abs(ha[i].TrainLoss); !(d < 1e-4) {
+				t.Errorf("resident %d, epoch %d: train loss %.7g at 1 step a call, %.7g at 2", resident, i+1, ha[i].TrainLoss, hb[i].TrainLoss)
+			}
+		}
+		var num, den float64
+		for name, a := range va {
+			b := vb[name]
+			for i := range a {
+				num += float64(a[i]-b[i]) * float64(a[i]-b[i])
+				den += float64(a[i]) * float64(a[i])
+			}
+		}
+		if rel := math.Sqrt(num / den); !(rel < 1e-4) {
+			t.Errorf("resident %d: weights differ by %.3g (relative RMS) between 1 and 2 steps a call", resident, rel)
+		}
 	}
 }

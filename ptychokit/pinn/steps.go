@@ -8,6 +8,7 @@ import (
 	"time"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -29,12 +30,31 @@ import (
 // its last reset.
 const epochLossName = "epoch_loss"
 
-// epochLossMetric is the mean of the batch losses since the last reset.
-func epochLossMetric() metrics.Interface {
-	return metrics.NewMeanMetric("Epoch Loss", epochLossName, metrics.LossMetricType,
-		func(ctx *context.Context, _, predictions []*Node) *Node {
-			return train.GetLosses(ctx, predictions[0].Graph())
-		}, nil)
+// epochLossMetric is the mean of the batch losses since the last reset,
+// every batch of a call counted (see newTrainer).
+func epochLossMetric(calls *callLosses) metrics.Interface {
+	return &epochMean{MeanMetric: metrics.NewMeanMetric("Epoch Loss", epochLossName, metrics.LossMetricType, nil, nil), calls: calls}
+}
+
+// epochMean is GoMLX's MeanMetric (its Reset, names and variables) with
+// each call weighted by the batches it trained: GoMLX weighs a call by its
+// predictions' batch, which is the last batch's alone.
+type epochMean struct {
+	*metrics.MeanMetric
+	calls *callLosses
+}
+
+func (m *epochMean) UpdateGraph(ctx *context.Context, _, predictions []*Node) *Node {
+	g := predictions[0].Graph()
+	sum, n := m.calls.sum(g, train.GetLosses(ctx, g))
+	ctx = ctx.Checked(false).In(metrics.Scope).In(m.ScopeName())
+	totalVar := ctx.VariableWithValue("total", float32(0)).SetTrainable(false)
+	weightVar := ctx.VariableWithValue("weight", float32(0)).SetTrainable(false)
+	total := Add(totalVar.ValueGraph(g), ConvertDType(sum, dtypes.Float32))
+	weight := AddScalar(weightVar.ValueGraph(g), float64(n))
+	totalVar.SetValueGraph(total)
+	weightVar.SetValueGraph(weight)
+	return Div(total, weight)
 }
 
 // stepper runs the training passes of a trainer.

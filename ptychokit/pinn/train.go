@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -25,6 +26,7 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
@@ -111,7 +113,10 @@ type Result struct {
 	// StepsPerEpoch and MedianStepSeconds describe the speed: the median
 	// over this call's epochs of an epoch's training time a step (the first
 	// step of an epoch, which compiles in the first, left out).
+	// With several steps a call (StepsPerCall), a step's time is its call's
+	// over the steps it ran.
 	StepsPerEpoch     int
+	StepsPerCall      int
 	MedianStepSeconds float64
 	// SetupSeconds is the time from the call to the first epoch (reading,
 	// grouping, building the model); CheckpointSeconds the time spent writing
@@ -271,7 +276,12 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		groups.Counts, groups.Offsets, groups.TrueRe, groups.TrueIm = nil, nil, nil, nil
 	}
 
-	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad)
+	devices := 1
+	if mesh != nil {
+		devices = mesh.Devices()
+	}
+	perCall := StepsPerCall(backend, cfg, devices)
+	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad, perCall)
 	evalIndex := func(name string) int {
 		return slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == name })
 	}
@@ -283,10 +293,15 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	}
 
 	nBatches := (len(trainIdx) + cfg.Training.BatchSize - 1) / cfg.Training.BatchSize
-	res.StepsPerEpoch = nBatches
+	nCalls := (nBatches + perCall - 1) / perCall
+	res.StepsPerEpoch, res.StepsPerCall = nBatches, perCall
 	if opts.Progress != nil {
-		fmt.Fprintf(opts.Progress, "training %s on %d groups (%d validation), %d steps an epoch, epochs %d..%d\n",
-			describeModel(cfg.Model), len(trainIdx), len(valIdx), nBatches, state.epoch()+1, cfg.Training.NEpochs)
+		per := ""
+		if perCall > 1 {
+			per = fmt.Sprintf(" (%d a call)", perCall)
+		}
+		fmt.Fprintf(opts.Progress, "training %s on %d groups (%d validation), %d steps an epoch%s, epochs %d..%d\n",
+			describeModel(cfg.Model), len(trainIdx), len(valIdx), nBatches, per, state.epoch()+1, cfg.Training.NEpochs)
 	}
 	ranThisCall := 0
 	var stepSeconds []float64
@@ -302,9 +317,9 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		start := time.Now()
 		lr := state.lr()
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
-		progress.start(epoch, cfg.Training.NEpochs, nBatches)
+		progress.start(epoch, cfg.Training.NEpochs, nCalls)
 		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
-			batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
+			batchSize: cfg.Training.BatchSize, perCall: perCall, truth: supervised}, onDevice)
 		trainLoss, stepSecs, timed, err := stepper.pass(trainDS, epoch)
 		res.InputWaitSeconds += trainDS.inputWait().Seconds()
 		if err != nil {
@@ -312,7 +327,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 			return res, fmt.Errorf("epoch %d: %w", epoch, err)
 		}
 		if timed {
-			stepSeconds = append(stepSeconds, stepSecs)
+			stepSeconds = append(stepSeconds, stepSecs*float64(nCalls)/float64(nBatches))
 		}
 		stats := EpochStats{Epoch: epoch, TrainLoss: trainLoss, ValLoss: math.NaN(), LR: lr,
 			AmpContrast: math.NaN(), PhaseSpread: math.NaN(), LogScale: logScaleValue(ctx)}
@@ -377,9 +392,67 @@ func lockOutputDir(dir string, progress io.Writer) (*runlock.Lock, error) {
 	return lock, nil
 }
 
+// StepsPerCall is the number of training steps one compiled call runs for
+// cfg on backend with `devices` devices (mesh): cfg.Training.StepsPerCall
+// when set, else 4 on a GPU at batches below 256, else 1. Several steps a
+// call need the PINN model on one device (the supervised loss and the
+// sharded batches take one step a call). On an H200 at batch 16, gridsize 2,
+// four steps a call ran 34.9 k patterns/s against 24.1 k at one
+// (bench/h200/session7/p1: the step waits on the host between calls).
+func StepsPerCall(backend backends.Backend, cfg config.Run, devices int) int {
+	if cfg.Model.ModelType == config.ModelSupervised || devices > 1 {
+		return 1
+	}
+	if k := cfg.Training.StepsPerCall; k > 0 {
+		return k
+	}
+	if device.IsCPU(backend) || cfg.Training.BatchSize >= 256 {
+		return 1
+	}
+	return 4
+}
+
+// callLosses hands, within one training graph, the summed loss of the
+// batches that a call trains before its last (see newTrainer) from the model
+// function to the epoch-loss metric, which GoMLX builds from the trainer's
+// loss of the last batch alone.
+type callLosses struct {
+	mu      sync.Mutex
+	earlier map[*Graph]*Node // Σ losses of the earlier batches; absent: one batch a call
+	batches map[*Graph]int   // batches of the call
+}
+
+func (c *callLosses) set(g *Graph, sum *Node, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.earlier[g], c.batches[g] = sum, n
+}
+
+// sum is the summed loss of a call's batches, and their number, given the
+// last one's loss.
+func (c *callLosses) sum(g *Graph, last *Node) (*Node, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	earlier, ok := c.earlier[g]
+	if !ok {
+		return last, 1
+	}
+	return Add(earlier, last), c.batches[g]
+}
+
 // newTrainer is GoMLX's trainer for the model of cfg: Forward, Loss, Adam.
-func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad int) *train.Trainer {
+//
+// With perCall > 1 a training call gets up to perCall batches at once
+// (batches.perCall) and the model function trains all but the last itself —
+// Forward, the loss (a plain mean: only a pass's last batch holds padding)
+// and Adam's update of the variables in the graph — before it returns the
+// last batch's predictions to GoMLX, which computes that loss and updates
+// again. Each batch is one Adam step, as at one a call.
+func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad, perCall int) *train.Trainer {
 	supervised := cfg.Model.ModelType == config.ModelSupervised
+	optimizer := optimizers.Adam().Done()
+	calls := &callLosses{earlier: map[*Graph]*Node{}, batches: map[*Graph]int{}}
+	bs := cfg.Training.BatchSize
 	// The model also hands its input counts on to the loss (GoMLX's loss sees
 	// only labels and predictions), so the batch travels to the device once.
 	// The inputs are a batch (counts, offsets), or the resident arrays and
@@ -392,6 +465,27 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 			idx = inputs[2]
 			counts, offsets = Gather(counts, InsertAxes(idx, -1)), Gather(offsets, InsertAxes(idx, -1))
 		}
+		g := counts.Graph()
+		if rows := counts.Shape().Dimensions[0]; perCall > 1 && ctx.IsTraining(g) && rows > bs {
+			n := rows / bs
+			var sum *Node
+			for i := range n - 1 {
+				cs := Slice(counts, AxisRange(i*bs, (i+1)*bs))
+				o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, cs, Slice(offsets, AxisRange(i*bs, (i+1)*bs)), pad)
+				loss := ReduceAllMean(GroupLosses(cfg, o, cs, nil, nil))
+				optimizer.UpdateGraph(ctx, g, loss)
+				if sum == nil {
+					sum = loss
+				} else {
+					sum = Add(sum, loss)
+				}
+			}
+			calls.set(g, sum, n)
+			counts, offsets = Slice(counts, AxisRange(rows-bs, rows)), Slice(offsets, AxisRange(rows-bs, rows))
+			if idx != nil {
+				idx = Slice(idx, AxisRange(rows-bs, rows))
+			}
+		}
 		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, pad)
 		if idx != nil {
 			return []*Node{o.Re, o.Im, o.Intensity, counts, idx}
@@ -402,6 +496,9 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 	groupLosses := func(labels, predictions []*Node) (losses, weights *Node) {
 		o := Output{Re: predictions[0], Im: predictions[1], Intensity: predictions[2]}
 		weights = labels[len(labels)-1]
+		if rows, b := weights.Shape().Dimensions[0], predictions[0].Shape().Dimensions[0]; rows > b {
+			weights = Slice(weights, AxisRange(rows-b, rows)) // the last batch of a call (perCall > 1)
+		}
 		if supervised {
 			re, im := labels[0], labels[1]
 			if len(predictions) > 4 {
@@ -416,8 +513,8 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 		return WeightedMean(groupLosses(labels, predictions))
 	}
 	valLoss := newGroupMetric("Validation Loss", valLossName, metrics.LossMetricType, groupLosses)
-	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizers.Adam().Done(),
-		[]metrics.Interface{epochLossMetric()}, append([]metrics.Interface{valLoss}, flatnessMetrics()...))
+	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizer,
+		[]metrics.Interface{epochLossMetric(calls)}, append([]metrics.Interface{valLoss}, flatnessMetrics()...))
 }
 
 // valLossName names the validation loss among the trainer's evaluation
