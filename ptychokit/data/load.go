@@ -53,6 +53,9 @@ type loadResult struct {
 	looksIntensity bool
 	// diffKey is the key the diffraction came from ("" when none).
 	diffKey string
+	// clean: the arrays whose every value was seen valid as it was
+	// decoded, so that Validate's pass over them is not needed.
+	clean cleanValues
 }
 
 // loader decodes one archive into a Dataset, recording problems rather than
@@ -74,6 +77,13 @@ func load(open opener, path string, opts LoadOptions) (*loadResult, error) {
 	l := &loader{opts: opts, prefix: "read " + path}
 	l.a = a
 	l.d = &Dataset{Path: path}
+	keys := make([]string, 0, len(knownKeys))
+	for k := range knownKeys {
+		if k != "diff3d" || a.byKey["diffraction"] == nil {
+			keys = append(keys, k)
+		}
+	}
+	a.prefetch(keys)
 	l.run()
 	var skip [numRules]bool
 	for _, is := range l.issues {
@@ -81,7 +91,7 @@ func load(open opener, path string, opts LoadOptions) (*loadResult, error) {
 			skip[is.rule] = true
 		}
 	}
-	l.issues = append(l.issues, l.d.checks(l.prefix, skip)...)
+	l.issues = append(l.issues, l.d.checks(l.prefix, skip, l.clean)...)
 	for _, is := range l.issues {
 		if is.warn {
 			l.d.Warnings = append(l.d.Warnings, is.err.Error())
@@ -299,9 +309,10 @@ func (l *loader) decodeDiffraction() {
 	case 'i', 'u':
 		why = fmt.Sprintf("%s counts", t.name())
 	case 'f':
-		integral, maxV := true, math.Inf(-1)
+		var integral bool
+		var maxV float64
 		if raw.f32 != nil {
-			integral, maxV = wholeNumbers(raw.f32)
+			integral, maxV = raw.stats.integral, raw.stats.max
 		} else {
 			integral, maxV = wholeNumbers(raw.f64)
 		}
@@ -353,6 +364,9 @@ func (l *loader) decodeDiffraction() {
 		l.warn(ruleDiffraction, key, "legacy layout %s (N, N, n) transposed to (%d, %d, %d)", shapeString(shape), n, N, N)
 	}
 	l.d.Diffraction, l.d.N, l.d.Count = amp, N, n
+	// The values are those decoded (float32, not converted) and were all
+	// finite and >= 0 then: Validate need not walk them again.
+	l.clean.diffraction = raw.f32 != nil && !l.opts.Intensity && raw.stats.bad < 0
 }
 
 // wholeNumbers reports whether every finite value is a whole number, and the
@@ -552,6 +566,9 @@ func (l *loader) decodeY() {
 	}
 	l.d.Y = y
 	l.d.N = N
+	if d, err := l.a.read(e); err == nil && d.c64 != nil {
+		l.clean.y = d.stats.bad < 0 // decoded once; this only asks what was seen
+	}
 }
 
 // quoteList writes keys as ["a" "b"].

@@ -17,8 +17,13 @@ type Reconstruction struct {
 }
 
 // WriteReconstruction writes r (Probe and the coordinates may be nil) to
-// path, atomically (see WriteArrays).
+// path, atomically, stored uncompressed (see WriteArrays).
 func WriteReconstruction(path string, r *Reconstruction) error {
+	return WriteReconstructionWith(path, r, WriteOptions{})
+}
+
+// WriteReconstructionWith is WriteReconstruction with options.
+func WriteReconstructionWith(path string, r *Reconstruction, opts WriteOptions) error {
 	if r == nil || r.Object == nil {
 		return fmt.Errorf("write %s: no object", path)
 	}
@@ -34,7 +39,7 @@ func WriteReconstruction(path string, r *Reconstruction) error {
 			Entry{Name: "xcoords", Shape: []int{len(r.XCoords)}, Value: r.XCoords},
 			Entry{Name: "ycoords", Shape: []int{len(r.YCoords)}, Value: r.YCoords})
 	}
-	return WriteArrays(path, entries)
+	return WriteArraysWith(path, entries, opts)
 }
 
 // ReadReconstruction reads a reconstruction file. "object" is required; a
