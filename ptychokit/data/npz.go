@@ -15,7 +15,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
+	"codeberg.org/sbinet/npyio/npy"
 	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
@@ -179,11 +181,11 @@ func readEntryHeader(zf *zip.File, fileSize int64) (h npyHeader, err error) {
 	if err != nil {
 		return h, err
 	}
-	if h.dtype.kind == 'O' || !h.dtype.supported() {
+	if h.dtype.kind == 'O' || !h.dtype.supported() && !h.dtype.isString() {
 		return h, nil // the caller decides; the data are never read
 	}
 	n, _ := elements(h.shape) // bounded by parseHeaderDict
-	if need, have := n*int64(h.dtype.size), int64(uncomp)-h.dataOffset; need > have {
+	if need, have := n*int64(h.dtype.itemBytes()), int64(uncomp)-h.dataOffset; need > have {
 		return h, fmt.Errorf("header says %s %s (%d bytes of data) but the entry holds %d: truncated or corrupt",
 			h.dtype.name(), shapeString(h.shape), need, max(have, 0))
 	}
@@ -382,8 +384,9 @@ func pyShape(shape []int) string {
 // ReadArrays reads every array of an NPZ file into flat row-major Entries,
 // keyed by name (without ".npy"). Fortran-ordered arrays are reordered.
 // Entries of dtype object ('|O', pickled Python objects such as numpy's
-// "_metadata") are skipped without being unpickled; any other dtype it cannot
-// read (strings, structured, float16) is an error naming the key.
+// "_metadata") are skipped without being unpickled; single unicode strings
+// (0-d "<U…") come back as a string Value; any other dtype it cannot read
+// (string arrays, structured, float16) is an error naming the key.
 //
 // It is the generic reader for files that are not scans (reconstructions:
 // "object", "probe", ...); scans go through Load.
@@ -400,6 +403,14 @@ func readArrays(open opener, path string) (map[string]Entry, error) {
 	out := make(map[string]Entry, len(a.entries))
 	for _, e := range a.entries {
 		if e.err == nil && e.header.dtype.kind == 'O' {
+			continue
+		}
+		if e.err == nil && e.header.dtype.isString() {
+			str, err := a.readString(e)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: key %q: %w", path, e.key, err)
+			}
+			out[e.key] = Entry{Name: e.key, Shape: []int{}, Value: str, Dtype: e.header.dtype.String()}
 			continue
 		}
 		d, err := a.read(e)
@@ -490,8 +501,16 @@ func checkEntry(e Entry) error {
 		n = len(v)
 	case []bool:
 		n = len(v)
+	case string:
+		if len(e.Shape) != 0 {
+			return fmt.Errorf("a string is written as a 0-d array: shape %s, want ()", shapeString(e.Shape))
+		}
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("string is not valid UTF-8")
+		}
+		return nil
 	default:
-		return fmt.Errorf("value of type %T, want []float32, []float64, []complex64, []complex128, []int64 or []bool", e.Value)
+		return fmt.Errorf("value of type %T, want []float32, []float64, []complex64, []complex128, []int64, []bool or string", e.Value)
 	}
 	want, err := elements(e.Shape)
 	if err != nil {
@@ -522,6 +541,9 @@ func writeNpy(w io.Writer, e Entry) error {
 		descr = "<i8"
 	case []bool:
 		descr = "|b1"
+	case string:
+		// numpy's smallest unicode dtype is <U1, even for "".
+		descr = fmt.Sprintf("<U%d", max(1, utf8.RuneCountInString(e.Value.(string))))
 	}
 	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, pyShape(e.Shape))
 	pad := (64 - (10+len(dict)+1)%64) % 64
@@ -552,6 +574,16 @@ func writeNpy(w io.Writer, e Entry) error {
 		return encode(w, v, 8, putInt64s)
 	case []bool:
 		return encode(w, v, 1, putBools)
+	case string:
+		// UTF-32, little-endian, one code point per 4 bytes, zero-padded.
+		b := make([]byte, 4*max(1, utf8.RuneCountInString(v)))
+		i := 0
+		for _, r := range v {
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(r))
+			i++
+		}
+		_, err := w.Write(b)
+		return err
 	}
 	return nil
 }
@@ -611,4 +643,49 @@ func putBools(b []byte, v []bool) {
 			b[i] = 1
 		}
 	}
+}
+
+// maxStringBytes bounds a unicode string entry (a ptychodus product's name
+// or comments are a line or a paragraph).
+const maxStringBytes = 1 << 20
+
+// readString decodes a single (0-d) numpy unicode string with npyio, from
+// the entry's own bytes: our bounded parser has already read and checked
+// its header (readEntryHeader), so npyio's parser only ever sees a header
+// that is well-formed and short.
+func (a *archive) readString(e *npyEntry) (str string, err error) {
+	t := e.header.dtype
+	switch {
+	case len(e.header.shape) != 0:
+		return "", fmt.Errorf("unicode string array of shape %s: only single strings (shape ()) are read", shapeString(e.header.shape))
+	case t.itemBytes() > maxStringBytes:
+		return "", fmt.Errorf("unicode string of %d bytes (more than %d): refusing it", t.itemBytes(), maxStringBytes)
+	case e.header.fortran:
+		return "", fmt.Errorf("unicode string in Fortran order")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			str, err = "", fmt.Errorf("npy string decoder failed: %v", p)
+		}
+	}()
+	rc, err := e.zf.Open()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	r, err := npy.NewReader(io.LimitReader(rc, e.header.dataOffset+int64(t.itemBytes())))
+	if err != nil {
+		return "", err
+	}
+	if err := r.Read(&str); err != nil {
+		return "", err
+	}
+	if !utf8.ValidString(str) {
+		return "", fmt.Errorf("unicode string is not valid text")
+	}
+	// Reading to the end makes archive/zip check the entry's CRC-32.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return "", fmt.Errorf("corrupt entry: %w", err)
+	}
+	return strings.TrimRight(str, "\x00"), nil
 }
