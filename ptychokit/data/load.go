@@ -18,6 +18,10 @@ type LoadOptions struct {
 	// Without it such a file loads with N the probe's side and Count the
 	// number of coordinates: simulation input, or ground truth.
 	RequireDiffraction bool
+	// SkipPatches leaves the true patches "Y" (n×N×N complex64, twice the
+	// diffraction's size) unread: their header is still checked, but
+	// Dataset.Y stays nil. The solvers and inference never use them.
+	SkipPatches bool
 }
 
 // Load reads a ptychography scan from an NPZ file, converts what the package
@@ -79,7 +83,7 @@ func load(open opener, path string, opts LoadOptions) (*loadResult, error) {
 	l.d = &Dataset{Path: path}
 	keys := make([]string, 0, len(knownKeys))
 	for k := range knownKeys {
-		if k != "diff3d" || a.byKey["diffraction"] == nil {
+		if (k != "diff3d" || a.byKey["diffraction"] == nil) && (k != "Y" || !opts.SkipPatches) {
 			keys = append(keys, k)
 		}
 	}
@@ -552,6 +556,10 @@ func (l *loader) decodeY() {
 			shapeString(e.header.shape), e.header.shape[3])
 		return
 	}
+	if l.opts.SkipPatches {
+		l.skippedPatches(e)
+		return
+	}
 	y, shape := l.complexArray(key, ruleOptional, e, 3)
 	if y == nil {
 		return
@@ -578,4 +586,24 @@ func quoteList(keys []string) string {
 		q[i] = fmt.Sprintf("%q", k)
 	}
 	return "[" + strings.Join(q, " ") + "]"
+}
+
+// skippedPatches checks the header of "Y" as decodeY would check the array,
+// without reading its values (LoadOptions.SkipPatches).
+func (l *loader) skippedPatches(e *npyEntry) {
+	const key = "Y"
+	if e.err != nil {
+		l.fail(ruleOptional, key, "%v", e.err)
+		return
+	}
+	t := e.header.dtype
+	if t.kind != 'c' || !t.supported() {
+		l.fail(ruleOptional, key, "dtype %s, want complex64 (or complex128)", t.name())
+		return
+	}
+	shape, ok := squeeze(e.header.shape, 3)
+	N := l.d.N
+	if !ok || shape[1] != N || shape[2] != N || shape[0] != l.d.Count {
+		l.fail(ruleOptional, key, "shape %s, want (%d, %d, %d): one N×N patch per scan point", shapeString(e.header.shape), l.d.Count, N, N)
+	}
 }

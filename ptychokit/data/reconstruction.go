@@ -42,13 +42,22 @@ func WriteReconstructionWith(path string, r *Reconstruction, opts WriteOptions) 
 	return WriteArraysWith(path, entries, opts)
 }
 
-// ReadReconstruction reads a reconstruction file. "object" is required; a
-// file of another kind (a scan: "objectGuess") is refused with a sentence
-// saying so. Complex128 and real arrays are converted to complex64.
+// ReadReconstruction reads a reconstruction file, or a ptychodus product
+// (ReadProduct: its object, first probe mode and positions in object
+// pixels). "object" is required; a file of another kind (a scan:
+// "objectGuess") is refused with a sentence saying so. Complex128 and real
+// arrays are converted to complex64.
 func ReadReconstruction(path string) (*Reconstruction, error) {
 	entries, err := ReadArrays(path)
 	if err != nil {
 		return nil, err
+	}
+	if IsProduct(entries) {
+		p, err := productFrom(entries)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		return p.Reconstruction(), nil
 	}
 	if _, ok := entries["object"]; !ok {
 		if _, scan := entries["objectGuess"]; scan {
