@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"cmp"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -461,19 +460,16 @@ func WriteArraysWith(path string, entries []Entry, opts WriteOptions) error {
 			return fmt.Errorf("write %s: key %q: %w", path, e.Name, err)
 		}
 	}
-	method := zip.Store
-	if opts.Compress {
-		method = zip.Deflate
-	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
-		// BestSpeed: float data barely compress better at higher levels, and
-		// writing a dataset should not take longer than simulating it.
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
 		for _, e := range entries {
-			fw, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name + ".npy", Method: method})
+			if opts.Compress {
+				if err := writeSegmented(zw, e); err != nil {
+					return fmt.Errorf("key %q: %w", e.Name, err)
+				}
+				continue
+			}
+			fw, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name + ".npy", Method: zip.Store})
 			if err != nil {
 				return fmt.Errorf("key %q: %w", e.Name, err)
 			}
@@ -527,8 +523,22 @@ func checkEntry(e Entry) error {
 // multiple of 64 bytes. (npyio's writer discovers the dtype of every element
 // by reflection: 7 s for the 35 MB Siemens star scan.)
 func writeNpy(w io.Writer, e Entry) error {
+	header, err := npyHeaderBytes(e)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(header); err != nil {
+		return err
+	}
+	return writeNpyData(w, e)
+}
+
+// npyHeaderBytes is the version-1 .npy header of a checked Entry: magic,
+// version, length, and the dict padded so that the data start at a
+// multiple of 64 bytes.
+func npyHeaderBytes(e Entry) ([]byte, error) {
 	var descr string
-	switch e.Value.(type) {
+	switch v := e.Value.(type) {
 	case []float32:
 		descr = "<f4"
 	case []float64:
@@ -543,24 +553,44 @@ func writeNpy(w io.Writer, e Entry) error {
 		descr = "|b1"
 	case string:
 		// numpy's smallest unicode dtype is <U1, even for "".
-		descr = fmt.Sprintf("<U%d", max(1, utf8.RuneCountInString(e.Value.(string))))
+		descr = fmt.Sprintf("<U%d", max(1, utf8.RuneCountInString(v)))
 	}
 	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, pyShape(e.Shape))
 	pad := (64 - (10+len(dict)+1)%64) % 64
 	header := dict + strings.Repeat(" ", pad) + "\n"
 	if len(header) > math.MaxUint16 {
-		return fmt.Errorf("shape %s: header too long", shapeString(e.Shape))
+		return nil, fmt.Errorf("shape %s: header too long", shapeString(e.Shape))
 	}
-	var pre [10]byte
-	copy(pre[:], npyMagic[:])
-	pre[6], pre[7] = 1, 0
-	binary.LittleEndian.PutUint16(pre[8:], uint16(len(header)))
-	if _, err := w.Write(pre[:]); err != nil {
-		return err
+	out := make([]byte, 10, 10+len(header))
+	copy(out, npyMagic[:])
+	out[6], out[7] = 1, 0
+	binary.LittleEndian.PutUint16(out[8:], uint16(len(header)))
+	return append(out, header...), nil
+}
+
+// npyDataBytes is the size of a checked Entry's data in a .npy.
+func npyDataBytes(e Entry) int64 {
+	switch v := e.Value.(type) {
+	case []float32:
+		return 4 * int64(len(v))
+	case []float64:
+		return 8 * int64(len(v))
+	case []int64:
+		return 8 * int64(len(v))
+	case []complex64:
+		return 8 * int64(len(v))
+	case []complex128:
+		return 16 * int64(len(v))
+	case []bool:
+		return int64(len(v))
+	case string:
+		return 4 * int64(max(1, utf8.RuneCountInString(v)))
 	}
-	if _, err := io.WriteString(w, header); err != nil {
-		return err
-	}
+	return 0
+}
+
+// writeNpyData writes the data of a checked Entry, little-endian.
+func writeNpyData(w io.Writer, e Entry) error {
 	switch v := e.Value.(type) {
 	case []float32:
 		return encode(w, v, 4, putFloat32s)

@@ -107,7 +107,7 @@ func TestProductLayoutForPtychodus(t *testing.T) {
 		dtype string // numpy's type string
 		shape []int
 	}{
-		{"name", "<U17", []int{}}, // "lines scan — rPIE": 17 code points, one of them not ASCII
+		{"name", "<U17", []int{}},     // "lines scan — rPIE": 17 code points, one of them not ASCII
 		{"comments", "<U58", []int{}}, // 33 + the newline + 24 code points
 		{"detector_object_distance_m", "<f8", []int{}},
 		{"probe_energy_eV", "<f8", []int{}},
