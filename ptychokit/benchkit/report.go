@@ -24,6 +24,7 @@ type Report struct {
 	PINN        []PINNResult      `json:"pinn"`
 	DFT         []DFTResult       `json:"dft"`
 	Solver      []SolverResult    `json:"solver"`
+	IO          []IOResult        `json:"io,omitempty"`
 	Notes       []string          `json:"notes,omitempty"`
 	Peers       []Peer            `json:"peers,omitempty"`
 	Ratios      []Ratio           `json:"ratios,omitempty"`
@@ -219,6 +220,23 @@ func (r *Report) WriteTable(w io.Writer) error {
 				s.FirstIterationSeconds, s.Costs[0], s.Costs[len(s.Costs)-1], s.CostDecreasing)
 		}
 		fmt.Fprintln(tw, "\t\t\t\t\t\t\t")
+	}
+	if len(r.IO) > 0 {
+		fmt.Fprintln(tw, "scan (io)\tdiffraction MB\tfile MB\tsimulate s\twrite s\tload s\tload all MB/s\tsetup s\tfirst it. s\ts/iteration\tresult s\t")
+		for _, c := range r.IO {
+			name := fmt.Sprintf("%d×%d²", c.Patterns, c.N)
+			if c.Compressed {
+				name += " deflated"
+			}
+			if c.Error != "" {
+				fmt.Fprintf(tw, "%s\tfailed: %s\t\t\t\t\t\t\t\t\t\t\n", name, oneLine(c.Error, 60))
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.2f\t%.4f\t%.2f\t\n", name, c.DiffractionMB, c.FileMB,
+				c.SimulateSeconds, c.WriteSeconds, c.LoadSeconds, c.LoadAllMBps, c.SolverSetupSeconds, c.FirstIterationSeconds,
+				c.IterationSeconds, c.ResultSeconds)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return err

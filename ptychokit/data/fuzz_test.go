@@ -36,6 +36,12 @@ func FuzzLoad(f *testing.F) {
 	full := zipBytes(f, true, newScan(2, 2, 4).entries()...)
 	f.Add(full[:len(full)/2])
 	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
+	// A ptychodus product's unicode strings and scalars (read by ReadArrays
+	// and ReadProduct).
+	f.Add(zipBytes(f, true,
+		npyRaw{"name.npy", npyV1("<U2", false, []int{}, []byte{'a', 0, 0, 0, 0xe9, 0, 0, 0})},
+		npyRaw{"probe_position_x_m.npy", npyV1("<f8", false, []int{1}, make([]byte, 8))},
+		npyRaw{"probe_energy_eV.npy", npyV1("<f8", false, []int{}, make([]byte, 8))}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		const name = "fuzz.npz"
 		open := bytesOpener(name, b)
@@ -51,7 +57,11 @@ func FuzzLoad(f *testing.F) {
 		if r, err := inspect(open, name); err == nil {
 			_ = r.String()
 		}
-		_, _ = readArrays(open, name)
+		if entries, err := readArrays(open, name); err == nil {
+			if _, err := productFrom(entries); err != nil && strings.Contains(err.Error(), "\n") {
+				t.Fatalf("product error of more than one line: %q", err)
+			}
+		}
 	})
 }
 

@@ -18,6 +18,10 @@ type LoadOptions struct {
 	// Without it such a file loads with N the probe's side and Count the
 	// number of coordinates: simulation input, or ground truth.
 	RequireDiffraction bool
+	// SkipPatches leaves the true patches "Y" (n×N×N complex64, twice the
+	// diffraction's size) unread: their header is still checked, but
+	// Dataset.Y stays nil. The solvers and inference never use them.
+	SkipPatches bool
 }
 
 // Load reads a ptychography scan from an NPZ file, converts what the package
@@ -53,6 +57,9 @@ type loadResult struct {
 	looksIntensity bool
 	// diffKey is the key the diffraction came from ("" when none).
 	diffKey string
+	// clean: the arrays whose every value was seen valid as it was
+	// decoded, so that Validate's pass over them is not needed.
+	clean cleanValues
 }
 
 // loader decodes one archive into a Dataset, recording problems rather than
@@ -74,6 +81,13 @@ func load(open opener, path string, opts LoadOptions) (*loadResult, error) {
 	l := &loader{opts: opts, prefix: "read " + path}
 	l.a = a
 	l.d = &Dataset{Path: path}
+	keys := make([]string, 0, len(knownKeys))
+	for k := range knownKeys {
+		if (k != "diff3d" || a.byKey["diffraction"] == nil) && (k != "Y" || !opts.SkipPatches) {
+			keys = append(keys, k)
+		}
+	}
+	a.prefetch(keys)
 	l.run()
 	var skip [numRules]bool
 	for _, is := range l.issues {
@@ -81,7 +95,7 @@ func load(open opener, path string, opts LoadOptions) (*loadResult, error) {
 			skip[is.rule] = true
 		}
 	}
-	l.issues = append(l.issues, l.d.checks(l.prefix, skip)...)
+	l.issues = append(l.issues, l.d.checks(l.prefix, skip, l.clean)...)
 	for _, is := range l.issues {
 		if is.warn {
 			l.d.Warnings = append(l.d.Warnings, is.err.Error())
@@ -299,9 +313,10 @@ func (l *loader) decodeDiffraction() {
 	case 'i', 'u':
 		why = fmt.Sprintf("%s counts", t.name())
 	case 'f':
-		integral, maxV := true, math.Inf(-1)
+		var integral bool
+		var maxV float64
 		if raw.f32 != nil {
-			integral, maxV = wholeNumbers(raw.f32)
+			integral, maxV = raw.stats.integral, raw.stats.max
 		} else {
 			integral, maxV = wholeNumbers(raw.f64)
 		}
@@ -353,6 +368,9 @@ func (l *loader) decodeDiffraction() {
 		l.warn(ruleDiffraction, key, "legacy layout %s (N, N, n) transposed to (%d, %d, %d)", shapeString(shape), n, N, N)
 	}
 	l.d.Diffraction, l.d.N, l.d.Count = amp, N, n
+	// The values are those decoded (float32, not converted) and were all
+	// finite and >= 0 then: Validate need not walk them again.
+	l.clean.diffraction = raw.f32 != nil && !l.opts.Intensity && raw.stats.bad < 0
 }
 
 // wholeNumbers reports whether every finite value is a whole number, and the
@@ -538,6 +556,10 @@ func (l *loader) decodeY() {
 			shapeString(e.header.shape), e.header.shape[3])
 		return
 	}
+	if l.opts.SkipPatches {
+		l.skippedPatches(e)
+		return
+	}
 	y, shape := l.complexArray(key, ruleOptional, e, 3)
 	if y == nil {
 		return
@@ -552,6 +574,9 @@ func (l *loader) decodeY() {
 	}
 	l.d.Y = y
 	l.d.N = N
+	if d, err := l.a.read(e); err == nil && d.c64 != nil {
+		l.clean.y = d.stats.bad < 0 // decoded once; this only asks what was seen
+	}
 }
 
 // quoteList writes keys as ["a" "b"].
@@ -561,4 +586,24 @@ func quoteList(keys []string) string {
 		q[i] = fmt.Sprintf("%q", k)
 	}
 	return "[" + strings.Join(q, " ") + "]"
+}
+
+// skippedPatches checks the header of "Y" as decodeY would check the array,
+// without reading its values (LoadOptions.SkipPatches).
+func (l *loader) skippedPatches(e *npyEntry) {
+	const key = "Y"
+	if e.err != nil {
+		l.fail(ruleOptional, key, "%v", e.err)
+		return
+	}
+	t := e.header.dtype
+	if t.kind != 'c' || !t.supported() {
+		l.fail(ruleOptional, key, "dtype %s, want complex64 (or complex128)", t.name())
+		return
+	}
+	shape, ok := squeeze(e.header.shape, 3)
+	N := l.d.N
+	if !ok || shape[1] != N || shape[2] != N || shape[0] != l.d.Count {
+		l.fail(ruleOptional, key, "shape %s, want (%d, %d, %d): one N×N patch per scan point", shapeString(e.header.shape), l.d.Count, N, N)
+	}
 }

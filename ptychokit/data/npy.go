@@ -126,6 +126,18 @@ func (t dtype) supported() bool {
 	return false
 }
 
+// isString reports a numpy unicode string dtype ("<U12"): UTF-32 code
+// points, size of them an element.
+func (t dtype) isString() bool { return t.kind == 'U' && t.order != '>' }
+
+// itemBytes is the bytes an element takes in the file.
+func (t dtype) itemBytes() int {
+	if t.kind == 'U' {
+		return 4 * t.size
+	}
+	return t.size
+}
+
 // npyHeader is what a .npy header says.
 type npyHeader struct {
 	dtype      dtype

@@ -2,17 +2,22 @@ package data
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
-	"compress/flate"
+	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"codeberg.org/sbinet/npyio/npy"
+	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 )
@@ -36,6 +41,7 @@ type Entry struct {
 // checked for plausibility against the zip's sizes, before any data.
 type archive struct {
 	path    string
+	ra      io.ReaderAt // the file: stored entries are read from it directly
 	file    io.Closer
 	entries []*npyEntry // in file order
 	byKey   map[string]*npyEntry
@@ -47,6 +53,10 @@ type npyEntry struct {
 	zf     *zip.File
 	header npyHeader
 	err    error // why the header could not be used; nil when it can
+
+	once    sync.Once // decodes the data once (archive.read)
+	data    *decoded
+	dataErr error
 }
 
 // opener opens an archive: the file at a path (Load, Inspect, ReadArrays),
@@ -98,7 +108,8 @@ func newArchive(path string, r io.ReaderAt, size int64, c io.Closer) (*archive, 
 	if err != nil {
 		return nil, fmt.Errorf("read %s: not a readable NPZ (zip) file: %w", path, err)
 	}
-	a := &archive{path: path, file: c, byKey: map[string]*npyEntry{}}
+	zr.RegisterDecompressor(zip.Deflate, kflate.NewReader)
+	a := &archive{path: path, ra: r, file: c, byKey: map[string]*npyEntry{}}
 	for _, zf := range zr.File {
 		if strings.HasSuffix(zf.Name, "/") {
 			continue
@@ -169,11 +180,11 @@ func readEntryHeader(zf *zip.File, fileSize int64) (h npyHeader, err error) {
 	if err != nil {
 		return h, err
 	}
-	if h.dtype.kind == 'O' || !h.dtype.supported() {
+	if h.dtype.kind == 'O' || !h.dtype.supported() && !h.dtype.isString() {
 		return h, nil // the caller decides; the data are never read
 	}
 	n, _ := elements(h.shape) // bounded by parseHeaderDict
-	if need, have := n*int64(h.dtype.size), int64(uncomp)-h.dataOffset; need > have {
+	if need, have := n*int64(h.dtype.itemBytes()), int64(uncomp)-h.dataOffset; need > have {
 		return h, fmt.Errorf("header says %s %s (%d bytes of data) but the entry holds %d: truncated or corrupt",
 			h.dtype.name(), shapeString(h.shape), need, max(have, 0))
 	}
@@ -193,6 +204,8 @@ type decoded struct {
 	c128  []complex128
 	i64   []int64
 	b     []bool
+	n     int        // the element count the header announced
+	stats valueStats // of f32 data, taken as they were decoded
 }
 
 // len is the element count.
@@ -229,10 +242,50 @@ func (d *decoded) value() any {
 	return d.b
 }
 
-// read decodes one entry's data with npyio. The header was checked by
-// readEntryHeader; object ('|O') entries are refused here, so npyio never
-// sees a pickle.
-func (a *archive) read(e *npyEntry) (out *decoded, err error) {
+// read decodes one entry's data (decodeData), once: Load decodes the
+// entries it needs concurrently (prefetch) and then asks for each in turn.
+// The header was checked by readEntryHeader; object ('|O') entries are
+// refused here, so no pickle is ever decoded.
+func (a *archive) read(e *npyEntry) (*decoded, error) {
+	e.once.Do(func() { e.data, e.dataErr = a.decode(e) })
+	return e.data, e.dataErr
+}
+
+// prefetch decodes the entries of the given keys (those present), as many
+// at a time as there are cores, so that a file's large arrays (diffraction,
+// Y) are read and converted side by side.
+func (a *archive) prefetch(keys []string) {
+	var todo []*npyEntry
+	for _, k := range keys {
+		if e := a.byKey[k]; e != nil && e.err == nil && e.header.dtype.supported() {
+			todo = append(todo, e)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	if workers < 2 {
+		return
+	}
+	next := make(chan *npyEntry)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range next {
+				a.read(e)
+			}
+		}()
+	}
+	// Largest first, so that the long decodes start at once.
+	slices.SortFunc(todo, func(x, y *npyEntry) int { return cmp.Compare(y.zf.UncompressedSize64, x.zf.UncompressedSize64) })
+	for _, e := range todo {
+		next <- e
+	}
+	close(next)
+	wg.Wait()
+}
+
+func (a *archive) decode(e *npyEntry) (out *decoded, err error) {
 	if e.err != nil {
 		return nil, e.err
 	}
@@ -251,91 +304,19 @@ func (a *archive) read(e *npyEntry) (out *decoded, err error) {
 			out, err = nil, fmt.Errorf("npy decoder failed: %v", p)
 		}
 	}()
-	rc, err := e.zf.Open()
-	if err != nil {
+	out, err = a.decodeData(e)
+	if errors.Is(err, zip.ErrChecksum) {
 		return nil, err
-	}
-	defer rc.Close()
-	// A buffer no larger than the entry: a file of many tiny entries must
-	// not cost 64 KiB an entry.
-	br := bufio.NewReaderSize(rc, int(min(1<<16, e.zf.UncompressedSize64)))
-	if _, err := io.CopyN(io.Discard, br, e.header.dataOffset); err != nil {
-		return nil, fmt.Errorf("truncated entry: %w", err)
-	}
-	// npyio parses a header we write from the checked values, so its parser
-	// only ever sees well-formed input; the data bytes follow unchanged.
-	var hdr bytes.Buffer
-	fmt.Fprintf(&hdr, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }\n", t, pyShape(e.header.shape))
-	var pre [10]byte
-	copy(pre[:], npyMagic[:])
-	pre[6], pre[7] = 1, 0
-	pre[8], pre[9] = byte(hdr.Len()), byte(hdr.Len()>>8)
-	rr, err := npy.NewReader(io.MultiReader(bytes.NewReader(pre[:]), &hdr, br))
-	if err != nil {
-		return nil, err
-	}
-	n64, _ := elements(e.header.shape)
-	n := int(n64)
-	out = &decoded{key: e.key, dtype: t, shape: append([]int{}, e.header.shape...)}
-	switch t.kind {
-	case 'f':
-		if t.size == 4 {
-			out.f32, err = readFlat[float32](rr, n)
-		} else {
-			out.f64, err = readFlat[float64](rr, n)
-		}
-	case 'c':
-		if t.size == 8 {
-			out.c64, err = readFlat[complex64](rr, n)
-		} else {
-			out.c128, err = readFlat[complex128](rr, n)
-		}
-	case 'b':
-		out.b, err = readFlat[bool](rr, n)
-	case 'i':
-		switch t.size {
-		case 1:
-			out.i64, err = readInts[int8](rr, n)
-		case 2:
-			out.i64, err = readInts[int16](rr, n)
-		case 4:
-			out.i64, err = readInts[int32](rr, n)
-		default:
-			out.i64, err = readFlat[int64](rr, n)
-		}
-	case 'u':
-		switch t.size {
-		case 1:
-			out.i64, err = readInts[uint8](rr, n)
-		case 2:
-			out.i64, err = readInts[uint16](rr, n)
-		case 4:
-			out.i64, err = readInts[uint32](rr, n)
-		default:
-			var u []uint64
-			u, err = readFlat[uint64](rr, n)
-			if err == nil {
-				out.i64 = make([]int64, n)
-				for i, v := range u {
-					if v > math.MaxInt64 {
-						return nil, fmt.Errorf("uint64 value %d at flat index %d does not fit int64", v, i)
-					}
-					out.i64[i] = int64(v)
-				}
-			}
-		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s %s: %w", t.name(), shapeString(e.header.shape), err)
-	}
-	// Reading to the end makes archive/zip verify the entry's CRC-32.
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, fmt.Errorf("corrupt entry: %w", err)
 	}
 	if e.header.fortran && len(out.shape) > 1 {
 		switch {
 		case out.f32 != nil:
 			out.f32 = fortranToC(out.f32, out.shape)
+			out.stats = valueStats{bad: -1, integral: true, max: math.Inf(-1)}
+			out.stats.scan(out.f32, 0)
 		case out.f64 != nil:
 			out.f64 = fortranToC(out.f64, out.shape)
 		case out.c64 != nil:
@@ -347,37 +328,6 @@ func (a *archive) read(e *npyEntry) (out *decoded, err error) {
 		case out.b != nil:
 			out.b = fortranToC(out.b, out.shape)
 		}
-	}
-	return out, nil
-}
-
-// readFlat reads n elements of exactly type T (npyio insists on the on-disk
-// type). The slice grows as the data arrive, a chunk at a time, rather than
-// being allocated from the header's claim: a corrupt entry that claims more
-// than it holds fails at its end having cost only the bytes it had.
-func readFlat[T any](rr *npy.Reader, n int) ([]T, error) {
-	const chunk = 1 << 16 // elements
-	dst := make([]T, 0, min(n, chunk))
-	buf := make([]T, min(n, chunk))
-	for len(dst) < n {
-		part := buf[:min(chunk, n-len(dst))]
-		if err := rr.Read(&part); err != nil {
-			return nil, err
-		}
-		dst = append(dst, part...)
-	}
-	return dst, nil
-}
-
-// readInts reads n integers of type T and widens them to int64.
-func readInts[T int8 | int16 | int32 | uint8 | uint16 | uint32](rr *npy.Reader, n int) ([]int64, error) {
-	v, err := readFlat[T](rr, n)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int64, n)
-	for i, x := range v {
-		out[i] = int64(x)
 	}
 	return out, nil
 }
@@ -433,8 +383,9 @@ func pyShape(shape []int) string {
 // ReadArrays reads every array of an NPZ file into flat row-major Entries,
 // keyed by name (without ".npy"). Fortran-ordered arrays are reordered.
 // Entries of dtype object ('|O', pickled Python objects such as numpy's
-// "_metadata") are skipped without being unpickled; any other dtype it cannot
-// read (strings, structured, float16) is an error naming the key.
+// "_metadata") are skipped without being unpickled; single unicode strings
+// (0-d "<U…") come back as a string Value; any other dtype it cannot read
+// (string arrays, structured, float16) is an error naming the key.
 //
 // It is the generic reader for files that are not scans (reconstructions:
 // "object", "probe", ...); scans go through Load.
@@ -453,6 +404,14 @@ func readArrays(open opener, path string) (map[string]Entry, error) {
 		if e.err == nil && e.header.dtype.kind == 'O' {
 			continue
 		}
+		if e.err == nil && e.header.dtype.isString() {
+			str, err := a.readString(e)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: key %q: %w", path, e.key, err)
+			}
+			out[e.key] = Entry{Name: e.key, Shape: []int{}, Value: str, Dtype: e.header.dtype.String()}
+			continue
+		}
 		d, err := a.read(e)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: key %q: %w", path, e.key, err)
@@ -462,16 +421,32 @@ func readArrays(open opener, path string) (map[string]Entry, error) {
 	return out, nil
 }
 
+// WriteOptions says how an NPZ file is written.
+type WriteOptions struct {
+	// Compress deflates every entry (the command line's --compress), as
+	// numpy's savez_compressed does. Without it the entries are stored, as
+	// numpy's savez does: writing and reading then run at the speed of the
+	// disk, and float data deflate by only 1.1–1.5× anyway.
+	Compress bool
+}
+
 // WriteArrays writes entries to an NPZ file that numpy's np.load reads (each
-// entry as "<Name>.npy", little-endian, C order, deflated), atomically: the
-// arrays go to a temporary file in the same directory, which is synced and
-// then renamed over path (internal/atomicfile). On any error path is
-// untouched and no temporary file remains. It is the one NPZ writer of the
-// project.
+// entry as "<Name>.npy", little-endian, C order, stored uncompressed as
+// numpy's savez does), atomically: the arrays go to a temporary file in the
+// same directory, which is synced and then renamed over path
+// (internal/atomicfile). On any error path is untouched and no temporary
+// file remains. It is WriteArraysWith with the default options.
 //
 // Value must be one of the types listed at Entry, with len(Value) equal to
 // the product of Shape (1 for a scalar).
 func WriteArrays(path string, entries []Entry) error {
+	return WriteArraysWith(path, entries, WriteOptions{})
+}
+
+// WriteArraysWith is WriteArrays with options (deflated entries); it is the
+// one NPZ writer of the project. Every array is encoded in one streaming
+// pass, a chunk at a time, into the zip entry.
+func WriteArraysWith(path string, entries []Entry, opts WriteOptions) error {
 	seen := map[string]bool{}
 	for i, e := range entries {
 		if e.Name == "" || strings.ContainsAny(e.Name, "/\\") {
@@ -487,13 +462,14 @@ func WriteArrays(path string, entries []Entry) error {
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
-		// BestSpeed: float data barely compress better at higher levels, and
-		// writing a dataset should not take longer than simulating it.
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
 		for _, e := range entries {
-			fw, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name + ".npy", Method: zip.Deflate})
+			if opts.Compress {
+				if err := writeSegmented(zw, e); err != nil {
+					return fmt.Errorf("key %q: %w", e.Name, err)
+				}
+				continue
+			}
+			fw, err := zw.CreateHeader(&zip.FileHeader{Name: e.Name + ".npy", Method: zip.Store})
 			if err != nil {
 				return fmt.Errorf("key %q: %w", e.Name, err)
 			}
@@ -521,8 +497,16 @@ func checkEntry(e Entry) error {
 		n = len(v)
 	case []bool:
 		n = len(v)
+	case string:
+		if len(e.Shape) != 0 {
+			return fmt.Errorf("a string is written as a 0-d array: shape %s, want ()", shapeString(e.Shape))
+		}
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("string is not valid UTF-8")
+		}
+		return nil
 	default:
-		return fmt.Errorf("value of type %T, want []float32, []float64, []complex64, []complex128, []int64 or []bool", e.Value)
+		return fmt.Errorf("value of type %T, want []float32, []float64, []complex64, []complex128, []int64, []bool or string", e.Value)
 	}
 	want, err := elements(e.Shape)
 	if err != nil {
@@ -539,8 +523,22 @@ func checkEntry(e Entry) error {
 // multiple of 64 bytes. (npyio's writer discovers the dtype of every element
 // by reflection: 7 s for the 35 MB Siemens star scan.)
 func writeNpy(w io.Writer, e Entry) error {
+	header, err := npyHeaderBytes(e)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(header); err != nil {
+		return err
+	}
+	return writeNpyData(w, e)
+}
+
+// npyHeaderBytes is the version-1 .npy header of a checked Entry: magic,
+// version, length, and the dict padded so that the data start at a
+// multiple of 64 bytes.
+func npyHeaderBytes(e Entry) ([]byte, error) {
 	var descr string
-	switch e.Value.(type) {
+	switch v := e.Value.(type) {
 	case []float32:
 		descr = "<f4"
 	case []float64:
@@ -553,65 +551,171 @@ func writeNpy(w io.Writer, e Entry) error {
 		descr = "<i8"
 	case []bool:
 		descr = "|b1"
+	case string:
+		// numpy's smallest unicode dtype is <U1, even for "".
+		descr = fmt.Sprintf("<U%d", max(1, utf8.RuneCountInString(v)))
 	}
 	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, pyShape(e.Shape))
 	pad := (64 - (10+len(dict)+1)%64) % 64
 	header := dict + strings.Repeat(" ", pad) + "\n"
 	if len(header) > math.MaxUint16 {
-		return fmt.Errorf("shape %s: header too long", shapeString(e.Shape))
+		return nil, fmt.Errorf("shape %s: header too long", shapeString(e.Shape))
 	}
-	var pre [10]byte
-	copy(pre[:], npyMagic[:])
-	pre[6], pre[7] = 1, 0
-	binary.LittleEndian.PutUint16(pre[8:], uint16(len(header)))
-	if _, err := w.Write(pre[:]); err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, header); err != nil {
-		return err
-	}
-	le := binary.LittleEndian
+	out := make([]byte, 10, 10+len(header))
+	copy(out, npyMagic[:])
+	out[6], out[7] = 1, 0
+	binary.LittleEndian.PutUint16(out[8:], uint16(len(header)))
+	return append(out, header...), nil
+}
+
+// npyDataBytes is the size of a checked Entry's data in a .npy.
+func npyDataBytes(e Entry) int64 {
 	switch v := e.Value.(type) {
 	case []float32:
-		return encode(w, v, 4, func(b []byte, x float32) { le.PutUint32(b, math.Float32bits(x)) })
+		return 4 * int64(len(v))
 	case []float64:
-		return encode(w, v, 8, func(b []byte, x float64) { le.PutUint64(b, math.Float64bits(x)) })
-	case []complex64:
-		return encode(w, v, 8, func(b []byte, x complex64) {
-			le.PutUint32(b, math.Float32bits(real(x)))
-			le.PutUint32(b[4:], math.Float32bits(imag(x)))
-		})
-	case []complex128:
-		return encode(w, v, 16, func(b []byte, x complex128) {
-			le.PutUint64(b, math.Float64bits(real(x)))
-			le.PutUint64(b[8:], math.Float64bits(imag(x)))
-		})
+		return 8 * int64(len(v))
 	case []int64:
-		return encode(w, v, 8, func(b []byte, x int64) { le.PutUint64(b, uint64(x)) })
+		return 8 * int64(len(v))
+	case []complex64:
+		return 8 * int64(len(v))
+	case []complex128:
+		return 16 * int64(len(v))
 	case []bool:
-		return encode(w, v, 1, func(b []byte, x bool) {
-			b[0] = 0
-			if x {
-				b[0] = 1
-			}
-		})
+		return int64(len(v))
+	case string:
+		return 4 * int64(max(1, utf8.RuneCountInString(v)))
+	}
+	return 0
+}
+
+// writeNpyData writes the data of a checked Entry, little-endian.
+func writeNpyData(w io.Writer, e Entry) error {
+	switch v := e.Value.(type) {
+	case []float32:
+		return encode(w, v, 4, putFloat32s)
+	case []float64:
+		return encode(w, v, 8, putFloat64s)
+	case []complex64:
+		return encode(w, v, 8, putComplex64s)
+	case []complex128:
+		return encode(w, v, 16, putComplex128s)
+	case []int64:
+		return encode(w, v, 8, putInt64s)
+	case []bool:
+		return encode(w, v, 1, putBools)
+	case string:
+		// UTF-32, little-endian, one code point per 4 bytes, zero-padded.
+		b := make([]byte, 4*max(1, utf8.RuneCountInString(v)))
+		i := 0
+		for _, r := range v {
+			binary.LittleEndian.PutUint32(b[4*i:], uint32(r))
+			i++
+		}
+		_, err := w.Write(b)
+		return err
 	}
 	return nil
 }
 
-// encode writes v through put, size bytes an element, in 64 KiB chunks.
-func encode[T any](w io.Writer, v []T, size int, put func([]byte, T)) error {
-	buf := make([]byte, 0, 1<<16)
-	for _, x := range v {
-		if len(buf)+size > cap(buf) {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
+// encode writes v, size bytes an element, converting a chunk at a time with
+// put (which fills b with len(b)/size elements of v).
+func encode[T any](w io.Writer, v []T, size int, put func(b []byte, v []T)) error {
+	per := chunkBytes / size
+	buf := make([]byte, min(len(v), per)*size)
+	for len(v) > 0 {
+		k := min(len(v), per)
+		put(buf[:k*size], v[:k])
+		if _, err := w.Write(buf[:k*size]); err != nil {
+			return err
 		}
-		buf = buf[:len(buf)+size]
-		put(buf[len(buf)-size:], x)
+		v = v[k:]
 	}
-	_, err := w.Write(buf)
-	return err
+	return nil
+}
+
+func putFloat32s(b []byte, v []float32) {
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+}
+
+func putFloat64s(b []byte, v []float64) {
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(x))
+	}
+}
+
+func putComplex64s(b []byte, v []complex64) {
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[8*i:], math.Float32bits(real(x)))
+		binary.LittleEndian.PutUint32(b[8*i+4:], math.Float32bits(imag(x)))
+	}
+}
+
+func putComplex128s(b []byte, v []complex128) {
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[16*i:], math.Float64bits(real(x)))
+		binary.LittleEndian.PutUint64(b[16*i+8:], math.Float64bits(imag(x)))
+	}
+}
+
+func putInt64s(b []byte, v []int64) {
+	for i, x := range v {
+		binary.LittleEndian.PutUint64(b[8*i:], uint64(x))
+	}
+}
+
+func putBools(b []byte, v []bool) {
+	for i, x := range v {
+		b[i] = 0
+		if x {
+			b[i] = 1
+		}
+	}
+}
+
+// maxStringBytes bounds a unicode string entry (a ptychodus product's name
+// or comments are a line or a paragraph).
+const maxStringBytes = 1 << 20
+
+// readString decodes a single (0-d) numpy unicode string with npyio, from
+// the entry's own bytes: our bounded parser has already read and checked
+// its header (readEntryHeader), so npyio's parser only ever sees a header
+// that is well-formed and short.
+func (a *archive) readString(e *npyEntry) (str string, err error) {
+	t := e.header.dtype
+	switch {
+	case len(e.header.shape) != 0:
+		return "", fmt.Errorf("unicode string array of shape %s: only single strings (shape ()) are read", shapeString(e.header.shape))
+	case t.itemBytes() > maxStringBytes:
+		return "", fmt.Errorf("unicode string of %d bytes (more than %d): refusing it", t.itemBytes(), maxStringBytes)
+	case e.header.fortran:
+		return "", fmt.Errorf("unicode string in Fortran order")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			str, err = "", fmt.Errorf("npy string decoder failed: %v", p)
+		}
+	}()
+	rc, err := e.zf.Open()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	r, err := npy.NewReader(io.LimitReader(rc, e.header.dataOffset+int64(t.itemBytes())))
+	if err != nil {
+		return "", err
+	}
+	if err := r.Read(&str); err != nil {
+		return "", err
+	}
+	if !utf8.ValidString(str) {
+		return "", fmt.Errorf("unicode string is not valid text")
+	}
+	// Reading to the end makes archive/zip check the entry's CRC-32.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return "", fmt.Errorf("corrupt entry: %w", err)
+	}
+	return strings.TrimRight(str, "\x00"), nil
 }

@@ -17,8 +17,13 @@ type Reconstruction struct {
 }
 
 // WriteReconstruction writes r (Probe and the coordinates may be nil) to
-// path, atomically (see WriteArrays).
+// path, atomically, stored uncompressed (see WriteArrays).
 func WriteReconstruction(path string, r *Reconstruction) error {
+	return WriteReconstructionWith(path, r, WriteOptions{})
+}
+
+// WriteReconstructionWith is WriteReconstruction with options.
+func WriteReconstructionWith(path string, r *Reconstruction, opts WriteOptions) error {
 	if r == nil || r.Object == nil {
 		return fmt.Errorf("write %s: no object", path)
 	}
@@ -34,16 +39,25 @@ func WriteReconstruction(path string, r *Reconstruction) error {
 			Entry{Name: "xcoords", Shape: []int{len(r.XCoords)}, Value: r.XCoords},
 			Entry{Name: "ycoords", Shape: []int{len(r.YCoords)}, Value: r.YCoords})
 	}
-	return WriteArrays(path, entries)
+	return WriteArraysWith(path, entries, opts)
 }
 
-// ReadReconstruction reads a reconstruction file. "object" is required; a
-// file of another kind (a scan: "objectGuess") is refused with a sentence
-// saying so. Complex128 and real arrays are converted to complex64.
+// ReadReconstruction reads a reconstruction file, or a ptychodus product
+// (ReadProduct: its object, first probe mode and positions in object
+// pixels). "object" is required; a file of another kind (a scan:
+// "objectGuess") is refused with a sentence saying so. Complex128 and real
+// arrays are converted to complex64.
 func ReadReconstruction(path string) (*Reconstruction, error) {
 	entries, err := ReadArrays(path)
 	if err != nil {
 		return nil, err
+	}
+	if IsProduct(entries) {
+		p, err := productFrom(entries)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		return p.Reconstruction(), nil
 	}
 	if _, ok := entries["object"]; !ok {
 		if _, scan := entries["objectGuess"]; scan {

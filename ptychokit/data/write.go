@@ -9,12 +9,18 @@ import "fmt"
 // canonical dtypes: diffraction float32 (n, N, N), probeGuess and objectGuess
 // complex64, coordinates float64, scan_index int64, Y complex64 (n, N, N),
 // mask bool (N, N). Extra entries (keys outside the contract, which Load
-// ignores) are written after them.
+// ignores) are written after them. Entries are stored uncompressed (see
+// WriteWith).
 func Write(path string, d *Dataset, extra ...Entry) error {
+	return WriteWith(path, d, WriteOptions{}, extra...)
+}
+
+// WriteWith is Write with options (WriteOptions.Compress deflates).
+func WriteWith(path string, d *Dataset, opts WriteOptions, extra ...Entry) error {
 	if d == nil {
 		return fmt.Errorf("write %s: nil dataset", path)
 	}
-	for _, is := range d.checks("write "+path, [numRules]bool{}) {
+	for _, is := range d.checks("write "+path, [numRules]bool{}, cleanValues{}) {
 		if !is.warn {
 			return is.err
 		}
@@ -57,5 +63,5 @@ func Write(path string, d *Dataset, extra ...Entry) error {
 	if len(entries) == 0 {
 		return fmt.Errorf("write %s: the dataset is empty", path)
 	}
-	return WriteArrays(path, append(entries, extra...))
+	return WriteArraysWith(path, append(entries, extra...), opts)
 }

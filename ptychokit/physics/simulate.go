@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -110,54 +112,83 @@ func Simulate(opts SimOptions) (ds *data.Dataset, err error) {
 	objReT, objImT := ImageTensors(opts.Object)
 	prReT, prImT := ImageTensors(opts.Probe)
 
-	intensity := make([]float32, count*n*n)
+	// Batches run side by side, one per core on the CPU (the pure-Go
+	// backend runs a batch of this size mostly on one core), two on an
+	// accelerator so that copying one batch back overlaps computing the
+	// next. Each batch's numbers do not depend on which worker ran it.
+	workers := 2
+	if device.IsCPU(backend) {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	numBatches := (count + batch - 1) / batch
+	workers = max(1, min(workers, numBatches))
+	// The intensities become the diffraction in place: one n×N×N float32
+	// array, not two.
+	diffraction := make([]float32, count*n*n)
 	truth := make([]complex64, count*n*n)
-	for start := 0; start < count; start += batch {
-		// Every call has the full batch (the last padded by repeating its final
-		// centre), so the graph compiles once.
-		xs, ys := make([]float32, batch), make([]float32, batch)
-		for i := range xs {
-			k := min(start+i, count-1)
-			xs[i], ys[i] = float32(opts.X[k]), float32(opts.Y[k])
-		}
-		outs, err := exec.Exec(objReT, objImT, prReT, prImT,
-			tensors.FromFlatDataAndDimensions(xs, batch), tensors.FromFlatDataAndDimensions(ys, batch))
+	errs := make([]error, numBatches)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				errs[b] = simulateBatch(exec, b*batch, batch, count, n, opts, []*tensors.Tensor{objReT, objImT, prReT, prImT}, diffraction, truth)
+			}
+		}()
+	}
+	for b := range numBatches {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	for b, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("simulate: patterns %d–%d: %w", start, min(start+batch, count)-1, err)
-		}
-		valid := min(batch, count-start) * n * n
-		inten := tensors.MustCopyFlatData[float32](outs[0])
-		re := tensors.MustCopyFlatData[float32](outs[1])
-		im := tensors.MustCopyFlatData[float32](outs[2])
-		copy(intensity[start*n*n:], inten[:valid])
-		for i := 0; i < valid; i++ {
-			truth[start*n*n+i] = complex(re[i], im[i])
+			return nil, fmt.Errorf("simulate: patterns %d–%d: %w", b*batch, min((b+1)*batch, count)-1, err)
 		}
 	}
 
-	diffraction := make([]float32, len(intensity))
 	if opts.Noiseless {
-		for i, v := range intensity {
-			diffraction[i] = float32(math.Sqrt(math.Max(float64(v), 0)))
-		}
+		parallelPatterns(count, func(p int) {
+			for i := p * n * n; i < (p+1)*n*n; i++ {
+				diffraction[i] = float32(math.Sqrt(math.Max(float64(diffraction[i]), 0)))
+			}
+		})
 	} else {
+		// Per-pattern sums, added in pattern order: the same total for any
+		// number of cores.
+		sums := make([]float64, count)
+		parallelPatterns(count, func(p int) {
+			t := 0.0
+			for _, v := range diffraction[p*n*n : (p+1)*n*n] {
+				t += float64(v)
+			}
+			sums[p] = t
+		})
 		total := 0.0
-		for _, v := range intensity {
-			total += float64(v)
+		for _, t := range sums {
+			total += t
 		}
 		if !(total > 0) {
 			return nil, fmt.Errorf("simulate: the far field has no intensity (total %g): is the probe or the object zero where scanned?", total)
 		}
 		scale := opts.NPhotons / (total / float64(count))
-		src := rand.NewPCG(uint64(opts.Seed), 0x706f6973736f6e) // "poisson"
-		for i, v := range intensity {
-			lambda := scale * math.Max(float64(v), 0)
-			if lambda == 0 {
-				continue
+		// Each pattern draws its counts from its own PCG stream, seeded by
+		// Seed and the pattern's index: the patterns are drawn on every
+		// core, and the file is the same whatever the number of cores.
+		parallelPatterns(count, func(p int) {
+			src := rand.NewPCG(uint64(opts.Seed), poissonStream+uint64(p))
+			for i := p * n * n; i < (p+1)*n*n; i++ {
+				lambda := scale * math.Max(float64(diffraction[i]), 0)
+				if lambda == 0 {
+					diffraction[i] = 0
+					continue
+				}
+				k := distuv.Poisson{Lambda: lambda, Src: src}.Rand()
+				diffraction[i] = float32(math.Sqrt(k / scale))
 			}
-			k := distuv.Poisson{Lambda: lambda, Src: src}.Rand()
-			diffraction[i] = float32(math.Sqrt(k / scale))
-		}
+		})
 	}
 
 	scanIndex := make([]int64, count)
@@ -195,4 +226,59 @@ func CountScale(diffraction []float32, count int, nphotons float64) (float64, er
 		return 0, errors.New("count scale: diffraction is all zero")
 	}
 	return nphotons / (total / float64(count)), nil
+}
+
+// poissonStream is the PCG stream of pattern 0's noise ("poisson"); pattern
+// p draws from stream poissonStream + p.
+const poissonStream = 0x706f6973736f6e
+
+// simulateBatch runs the forward model on the batch of patterns from start
+// and stores its intensities and true patches. Every call has the full
+// batch (the last padded by repeating its final centre), so the graph
+// compiles once.
+func simulateBatch(exec *Exec, start, batch, count, n int, opts SimOptions, images []*tensors.Tensor, intensity []float32, truth []complex64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("forward model: %v", r)
+		}
+	}()
+	xs, ys := make([]float32, batch), make([]float32, batch)
+	for i := range xs {
+		k := min(start+i, count-1)
+		xs[i], ys[i] = float32(opts.X[k]), float32(opts.Y[k])
+	}
+	outs, err := exec.Exec(images[0], images[1], images[2], images[3],
+		tensors.FromFlatDataAndDimensions(xs, batch), tensors.FromFlatDataAndDimensions(ys, batch))
+	if err != nil {
+		return err
+	}
+	valid := min(batch, count-start) * n * n
+	inten := tensors.MustCopyFlatData[float32](outs[0])
+	re := tensors.MustCopyFlatData[float32](outs[1])
+	im := tensors.MustCopyFlatData[float32](outs[2])
+	for _, o := range outs {
+		o.FinalizeAll()
+	}
+	copy(intensity[start*n*n:], inten[:valid])
+	dst := truth[start*n*n : start*n*n+valid]
+	for i := range dst {
+		dst[i] = complex(re[i], im[i])
+	}
+	return nil
+}
+
+// parallelPatterns calls do(p) for every pattern p < count, on every core.
+func parallelPatterns(count int, do func(p int)) {
+	workers := max(1, min(runtime.GOMAXPROCS(0), count))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := w; p < count; p += workers {
+				do(p)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -49,6 +49,12 @@ report (--output_file) and a short table:
                compiles) of --algo on --data (the experimental Siemens star)
                for each --solver_batches, and whether the cost decreases.
 
+--io times a scan end to end instead, for each --io_patterns: simulate a grf
+scan of N×N patterns (as 'ptychokit simulate --object grf' does), write it
+(stored; --compress deflates), load it back (every key, and as reconstruct
+does, without Y), set up and iterate the solver (--algo), and write the
+result; a table of seconds against the number of patterns.
+
 --peers reads reports of bench/peers.py (PyTorch timing the same
 computations on the same device) and adds the ratios (above 1: ptychokit is
 faster). --quick is a small run: a minute or two on the pure-Go backend.
@@ -56,7 +62,8 @@ faster). --quick is a small run: a minute or two on the pure-Go backend.
 Examples:
   ptychokit bench --quick --device cpu --output_file out/bench.json
   python3 bench/peers.py --star STAR.npz > peers.json
-  ptychokit bench --device gpu --data STAR.npz --peers peers.json --output_file bench.json`)
+  ptychokit bench --device gpu --data STAR.npz --peers peers.json --output_file bench.json
+  ptychokit bench --io --device gpu --io_patterns 1024,4096,16384 --output_file io.json`)
 	dev := deviceFlag(fs)
 	quick := fs.Bool("quick", false, "a small run (fewer cases, calls and iterations)")
 	outputFile := fs.String("output_file", "bench.json", "JSON report, written after every case (empty: none)")
@@ -72,6 +79,13 @@ Examples:
 	solverBatches := fs.String("solver_batches", "", "comma-separated solver batch sizes (default 32, and 128 off --quick)")
 	solverIterations := fs.Int("solver_iterations", 0, "solver iterations a case, the first compiling (0: 3 quick, 12 full)")
 	seed := fs.Int64("seed", 1, "seed of the random inputs and weights")
+	ioMode := fs.Bool("io", false, "time a scan end to end instead (simulate, write, load, solver iterations, write the result) for each --io_patterns")
+	ioPatterns := fs.String("io_patterns", "", "with --io: comma-separated pattern counts (default 1024,4096,16384 on a GPU, 256,1024 on the CPU)")
+	ioN := fs.Int("io_N", 128, "with --io: pattern side N")
+	ioIterations := fs.Int("io_iterations", 3, "with --io: solver iterations, the first compiling")
+	ioBatch := fs.Int("io_batch_size", 0, "with --io: solver batch size (0: the solver's default)")
+	ioDir := fs.String("io_dir", os.TempDir(), "with --io: folder for the scan files while they are timed")
+	ioCompress := compressFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -140,7 +154,7 @@ Examples:
 	}
 	var ds *data.Dataset
 	var notes []string
-	if *dataPath != "" {
+	if *dataPath != "" && !*ioMode {
 		ds, err = data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true})
 		switch {
 		case err == nil:
@@ -155,6 +169,24 @@ Examples:
 	report := &benchkit.Report{Tool: "ptychokit bench", Device: device.Describe(backend),
 		Started: time.Now().UTC().Format(time.RFC3339), Quick: *quick, Environment: benchkit.Environment(),
 		Notes: notes, Peers: peerReports}
+	if *ioMode {
+		list := *ioPatterns
+		if list == "" {
+			list = "1024,4096,16384"
+			if onCPU {
+				list = "256,1024"
+			}
+		}
+		counts, err := parseInts("--io_patterns", list)
+		if err != nil {
+			return err
+		}
+		if *ioN < 4 || *ioN%2 != 0 {
+			return fmt.Errorf("--io_N %d: want an even size ≥ 4", *ioN)
+		}
+		return benchIO(report, backend, counts, benchkit.IOCase{N: *ioN, Dir: *ioDir, Compress: *ioCompress,
+			Algorithm: *algo, BatchSize: *ioBatch, Iterations: *ioIterations, Seed: *seed}, *outputFile)
+	}
 	if !onCPU && os.Getenv("NVIDIA_TF32_OVERRIDE") != "0" {
 		report.Notes = append(report.Notes, "XLA may compute float32 matrix products and convolutions in TF32 on this GPU (NVIDIA_TF32_OVERRIDE=0 forbids it)")
 	}
@@ -310,4 +342,34 @@ func dftCases(b backends.Backend, quick, onCPU bool) []benchkit.DFTCase {
 		}
 	}
 	return out
+}
+
+// benchIO runs the --io cases, one per pattern count, saving the report after each.
+func benchIO(report *benchkit.Report, backend backends.Backend, counts []int, c benchkit.IOCase, outputFile string) error {
+	for _, n := range counts {
+		c.Patterns = n
+		fmt.Printf("io %d patterns of %d²: ", n, c.N)
+		res, err := benchkit.RunIO(backend, c)
+		if err != nil {
+			fmt.Printf("failed: %s\n", oneLine(err.Error()))
+		} else {
+			fmt.Printf("simulate %.2f s, write %.2f s (%.0f MB/s), load %.2f s (all keys %.0f MB/s), setup %.2f s, %.4f s an iteration, result %.2f s\n",
+				res.SimulateSeconds, res.WriteSeconds, res.WriteMBps, res.LoadSeconds, res.LoadAllMBps, res.SolverSetupSeconds,
+				res.IterationSeconds, res.ResultSeconds)
+		}
+		report.IO = append(report.IO, res)
+		if outputFile != "" {
+			if err := report.WriteJSON(outputFile); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Println()
+	if err := report.WriteTable(os.Stdout); err != nil {
+		return err
+	}
+	if outputFile != "" {
+		fmt.Printf("wrote %s\n", outputFile)
+	}
+	return nil
 }

@@ -46,9 +46,13 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 	groupsFlag(fs, nImages, "the `number` of groups to predict, sampled as in training (0 = every scan point)")
 	mode := fs.String("stitch", string(stitch.DefaultMode), "patch weights where patches overlap: "+modeNames())
 	keep := fs.Int("stitch_keep", 0, "side of the central part of each patch that is stitched (0 = the whole patch the network predicts; with --stitch keep, PtychoPINN's 20 at N=64)")
+	out := addOutputFlags(fs)
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := out.check(); err != nil {
 		return err
 	}
 	switch {
@@ -72,7 +76,7 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 		return err
 	}
 	return inferWith(backend, devices, *modelPath, *testData, *outputDir,
-		pinn.ReconstructOptions{NImages: *nImages, Stitch: stitchMode, Keep: *keep})
+		pinn.ReconstructOptions{NImages: *nImages, Stitch: stitchMode, Keep: *keep}, out)
 }
 
 // modeNames lists the stitching modes for --stitch's help.
@@ -87,15 +91,16 @@ func modeNames() string {
 // inferTo reconstructs testData with the model in modelDir into outputDir
 // with the default stitching, batches split over `devices` devices.
 func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDir string, nImages, keep int) error {
-	return inferWith(backend, devices, modelDir, testData, outputDir, pinn.ReconstructOptions{NImages: nImages, Keep: keep})
+	return inferWith(backend, devices, modelDir, testData, outputDir, pinn.ReconstructOptions{NImages: nImages, Keep: keep}, nil)
 }
 
 // stitchFile is the record of the stitching beside reconstruction.npz.
 const stitchFile = "stitch.json"
 
 // inferWith reconstructs testData with the model in modelDir into outputDir,
-// batches split over `devices` devices.
-func inferWith(backend backends.Backend, devices int, modelDir, testData, outputDir string, opts pinn.ReconstructOptions) error {
+// batches split over `devices` devices; out (nil: the defaults) says how
+// the result is written.
+func inferWith(backend backends.Backend, devices int, modelDir, testData, outputDir string, opts pinn.ReconstructOptions, out *outputFlags) error {
 	model, err := pinn.Load(backend, modelDir)
 	if err != nil {
 		return err
@@ -103,7 +108,7 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 	if err := model.UseDevices(devices); err != nil {
 		return err
 	}
-	ds, err := data.Load(testData, data.LoadOptions{RequireDiffraction: true})
+	ds, err := data.Load(testData, data.LoadOptions{RequireDiffraction: true, SkipPatches: true})
 	if err != nil {
 		return err
 	}
@@ -118,8 +123,18 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 		return err
 	}
 	npz := filepath.Join(outputDir, "reconstruction.npz")
-	if err := rec.Write(npz); err != nil {
-		return err
+	result := &data.Reconstruction{Object: rec.Object, Probe: rec.Probe, XCoords: rec.XCoords, YCoords: rec.YCoords}
+	if out == nil {
+		if err := data.WriteReconstruction(npz, result); err != nil {
+			return err
+		}
+	} else {
+		if err := data.WriteReconstructionWith(npz, result, out.options()); err != nil {
+			return err
+		}
+		if err := out.writeProduct(result, "ptychokit infer (PtychoPINN)", nil); err != nil {
+			return err
+		}
 	}
 	record, err := json.MarshalIndent(struct {
 		stitch.Options

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
 
 var keptModel = filepath.Join("..", "..", "..", "datasets", "models", "lines_N64_gs2")
@@ -30,7 +33,8 @@ func TestInferStitchCLI(t *testing.T) {
 		flags []string
 		want  record
 	}{
-		{"default", nil, record{Mode: "gauss", Keep: 64, Sigma: 64.0 / 12, MinWeight: 1e-6}},
+		{"default", []string{"--compress", "--product", filepath.Join(dir, "product.npz"), "--pixel_size_m", "2e-8", "--energy_ev", "9000"},
+			record{Mode: "gauss", Keep: 64, Sigma: 64.0 / 12, MinWeight: 1e-6}},
 		{"keep", []string{"--stitch", "keep"}, record{Mode: "keep", Keep: 20, MinWeight: 1e-6}},
 		{"probe 32", []string{"--stitch", "probe", "--stitch_keep", "32"}, record{Mode: "probe", Keep: 32, MinWeight: 1e-6}},
 	}
@@ -64,10 +68,24 @@ func TestInferStitchCLI(t *testing.T) {
 	if !(covered["keep"] < covered["default"]) || covered["default"] <= 0 || covered["default"] > 1 {
 		t.Errorf("scanned region covered: keep 20 %g, default %g; want 0 < keep < default ≤ 1", covered["keep"], covered["default"])
 	}
+	// The ptychodus product holds the result written beside it (deflated
+	// here, by --compress).
+	rec, err := data.ReadReconstruction(filepath.Join(dir, "default", "reconstruction.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := data.ReadProduct(filepath.Join(dir, "product.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(prod.Object.Pix, rec.Object.Pix) || !slices.Equal(prod.Probe.Pix, rec.Probe.Pix) || prod.ProbeEnergyEV != 9000 || len(prod.XCoords) != len(rec.XCoords) {
+		t.Errorf("the product does not hold the reconstruction (energy %g, %d positions for %d)", prod.ProbeEnergyEV, len(prod.XCoords), len(rec.XCoords))
+	}
 	for _, c := range []struct {
 		flags []string
 		want  string
 	}{
+		{[]string{"--product", filepath.Join(dir, "p.npz"), "--pixel_size_m", "1e-8"}, "--energy_ev"},
 		{[]string{"--stitch", "hann"}, `--stitch "hann": want gauss | probe | keep`},
 		{[]string{"--stitch_keep", "-1"}, "--stitch_keep -1"},
 		{[]string{"--stitch_keep", "65"}, "--stitch_keep 65"},

@@ -112,7 +112,7 @@ func TestSimulateFromRun1084(t *testing.T) {
 func TestDatasetsReproducible(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "grf_N32.npz")
 	code, stderr := run("simulate", "--object", "grf", "--object_size", "96", "--probe", "disk",
-		"--positions", "raster", "--step", "8", "--N", "32", "--nphotons", "1e6", "--seed", "2", "--output_file", out)
+		"--positions", "raster", "--step", "8", "--N", "32", "--nphotons", "1e6", "--seed", "2", "--compress", "--output_file", out)
 	if code != 0 {
 		t.Fatalf("simulate: exit %d: %s", code, stderr)
 	}

@@ -50,9 +50,13 @@ pattern energy (--normalize_probe), which also absorbs a probe given for the
 un-normalised FFT.
 
 Writes to --output_dir: reconstruction.npz (object, probe, xcoords, ycoords —
-the layout of 'ptychokit infer'), object.png (amplitude and phase over the
+the layout of 'ptychokit infer'; stored, --compress deflates it), object.png (amplitude and phase over the
 scanned region), probe.png, cost.png, history.csv (iteration,cost,seconds)
 and summary.json.
+
+--product FILE also writes the result as a ptychodus NPZ product (object,
+probe, positions in metres, the cost of every iteration), given
+--pixel_size_m and --energy_ev, which a canonical scan does not record.
 
 For a two-half resolution estimate, reconstruct --subset even and --subset odd
 into two folders and compare them with 'ptychokit eval --two_half'.
@@ -81,7 +85,8 @@ Example:
 	correctStart := fs.Int("position_start", 5, "first iteration (from 0) that moves positions, once the object has formed")
 	correctMax := fs.Float64("position_max_step", solvers.DefaultPositionMaxStep, "most a position moves per update, pixels")
 	ignoreMask := fs.Bool("ignore_mask", false, "treat every detector pixel as measured, even those the file's 'mask' marks as not")
-	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, same scan and --subset) instead of a flat object and the probeGuess")
+	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, or a ptychodus product; same scan and --subset) instead of a flat object and the probeGuess")
+	out := addOutputFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +104,9 @@ Example:
 	case !slices.Contains(solvers.Names(), *algo):
 		return fmt.Errorf("--algo %q: want one of %s", *algo, strings.Join(solvers.Names(), ", "))
 	}
+	if err := out.check(); err != nil {
+		return err
+	}
 
 	// Before anything slow: a folder in use is refused at once.
 	lock, err := lockOutputDir(*outputDir, "reconstruct")
@@ -106,7 +114,7 @@ Example:
 		return err
 	}
 	defer lock.Release()
-	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true, Intensity: *intensity})
+	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true, Intensity: *intensity, SkipPatches: true})
 	if err != nil {
 		return err
 	}
@@ -171,7 +179,7 @@ Example:
 	for _, w := range res.Warnings {
 		fmt.Printf("note: %s\n", w)
 	}
-	if err := writeReconstruction(*outputDir, res, ds); err != nil {
+	if err := writeReconstruction(*outputDir, res, ds, out); err != nil {
 		return err
 	}
 	h := res.History
@@ -249,10 +257,18 @@ func secondsPerIteration(h []solvers.IterationRecord) float64 {
 }
 
 // writeReconstruction writes the NPZ, history.csv, summary.json and figures.
-func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) error {
+func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out *outputFlags) error {
 	obj, prb := res.Object, res.Probe
-	if err := res.Write(filepath.Join(dir, reconstructionFile)); err != nil {
+	rec := &data.Reconstruction{Object: res.Object, Probe: res.Probe, XCoords: res.XCoords, YCoords: res.YCoords}
+	if err := data.WriteReconstructionWith(filepath.Join(dir, reconstructionFile), rec, out.options()); err != nil {
 		return fmt.Errorf("write %s: %w", reconstructionFile, err)
+	}
+	costs := make([]float64, len(res.History))
+	for i, r := range res.History {
+		costs[i] = r.Cost
+	}
+	if err := out.writeProduct(rec, "ptychokit reconstruct --algo "+res.Algorithm, costs); err != nil {
+		return err
 	}
 
 	var csv bytes.Buffer
@@ -305,10 +321,6 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) erro
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", probePNG, err)
-	}
-	costs := make([]float64, len(res.History))
-	for i, r := range res.History {
-		costs[i] = r.Cost
 	}
 	fig, err = plots.Curves([]plots.Series{{Name: res.Algorithm, Y: costs}},
 		plots.CurveOptions{Title: "cost per iteration", XLabel: "iteration", YLabel: "cost / Σd²", LogY: allCostsPositive(costs)})

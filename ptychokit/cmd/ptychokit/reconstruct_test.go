@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -196,10 +198,35 @@ func TestReconstructInitFrom(t *testing.T) {
 		t.Fatalf("no cost line in:\n%s", stdout.String())
 		return 0, 0
 	}
-	first1, last1 := run("a")
+	product := filepath.Join(dir, "a_product.npz")
+	first1, last1 := run("a", "--product", product, "--pixel_size_m", "1e-8", "--energy_ev", "8000")
 	first2, last2 := run("b", "--init_from", filepath.Join(dir, "a", "reconstruction.npz"))
 	if !(first2 < first1/10 && first2 < 2*last1 && last2 < last1) {
 		t.Errorf("first run cost %.4g → %.4g, continued %.4g → %.4g: the continuation did not start where the first ended", first1, last1, first2, last2)
+	}
+	// The ptychodus product holds the same result; continuing from it is
+	// continuing from the reconstruction file.
+	rec, err := data.ReadReconstruction(filepath.Join(dir, "a", "reconstruction.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := data.ReadProduct(product)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(prod.Object.Pix, rec.Object.Pix) || !slices.Equal(prod.Probe.Pix, rec.Probe.Pix) || len(prod.Losses) != 2 ||
+		prod.PixelWidthM != 1e-8 || prod.ProbeEnergyEV != 8000 {
+		t.Errorf("product: object/probe equal %v/%v, %d losses, pixel %g, energy %g",
+			slices.Equal(prod.Object.Pix, rec.Object.Pix), slices.Equal(prod.Probe.Pix, rec.Probe.Pix), len(prod.Losses), prod.PixelWidthM, prod.ProbeEnergyEV)
+	}
+	for i := range rec.XCoords {
+		if math.Abs(prod.XCoords[i]-rec.XCoords[i]) > 1e-9 || math.Abs(prod.YCoords[i]-rec.YCoords[i]) > 1e-9 {
+			t.Fatalf("product position %d: (%g, %g), want (%g, %g)", i, prod.XCoords[i], prod.YCoords[i], rec.XCoords[i], rec.YCoords[i])
+		}
+	}
+	first3, _ := run("c", "--init_from", product)
+	if math.Abs(first3-first2) > 1e-6*first2 {
+		t.Errorf("continued from the product: first cost %.6g, from the reconstruction file %.6g", first3, first2)
 	}
 
 	noObject := filepath.Join(dir, "probe_only.npz")
@@ -214,6 +241,9 @@ func TestReconstructInitFrom(t *testing.T) {
 		{"no object", []string{"--init_from", noObject}, `key "object"`},
 		{"other subset", []string{"--init_from", filepath.Join(dir, "a", "reconstruction.npz"), "--subset", "even"}, `key "xcoords"`},
 		{"missing", []string{"--init_from", filepath.Join(dir, "none.npz")}, "none.npz"},
+		{"product without pixel size", []string{"--product", filepath.Join(dir, "p.npz"), "--energy_ev", "8000"}, "--pixel_size_m"},
+		{"product without energy", []string{"--product", filepath.Join(dir, "p.npz"), "--pixel_size_m", "1e-8"}, "--energy_ev"},
+		{"negative distance", []string{"--detector_distance_m", "-1"}, "--detector_distance_m -1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -52,6 +52,7 @@ Example:
 	beamStop := fs.Float64("beam_stop", 0, "radius in pixels of a central beam stop (its pixels read 0), recorded in 'mask'")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
 	output := fs.String("output_file", "", "where to write the canonical NPZ (required)")
+	compress := compressFlag(fs)
 	dev := deviceFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -116,7 +117,7 @@ Example:
 		ds, truth = withPositionError(ds, *positionError, *seed)
 		note = fmt.Sprintf(", positions off by up to ±%g px", *positionError)
 	}
-	if err := data.Write(*output, ds, truth...); err != nil {
+	if err := data.WriteWith(*output, ds, data.WriteOptions{Compress: *compress}, truth...); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d patterns%s, %.1fs)\n", *output, ds.Count, note, time.Since(start).Seconds())

@@ -1,0 +1,170 @@
+package benchkit
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
+	"github.com/ptychokit/ptychokit/ptychokit/solvers"
+)
+
+// IOCase is one end-to-end timing of a scan of Patterns patterns of N×N:
+// simulate it, write it, load it back as reconstruct does, iterate a solver
+// on it and write the result. The scan is what `ptychokit simulate --object
+// grf --N N --n_images Patterns` makes (a Gaussian-random-field object of
+// side 4N, the soft-disk probe, random positions, 10⁹ photons), with its
+// true patches Y.
+type IOCase struct {
+	Patterns, N int
+	// Dir holds the scan file while the case runs (removed after).
+	Dir string
+	// Compress deflates the scan file (--compress).
+	Compress bool
+	// Algorithm, BatchSize and Iterations set the solver (Iterations ≥ 2:
+	// the first compiles).
+	Algorithm  string
+	BatchSize  int
+	Iterations int
+	Seed       int64
+}
+
+// IOResult is what RunIO measured; seconds are wall time, MB are 10⁶ bytes.
+type IOResult struct {
+	Patterns      int     `json:"patterns"`
+	N             int     `json:"N"`
+	Compressed    bool    `json:"compressed"`
+	DiffractionMB float64 `json:"diffraction_mb"` // n·N²·4 bytes
+	FileMB        float64 `json:"file_mb"`
+	// SimulateSeconds is physics.Simulate: forward model and noise.
+	SimulateSeconds float64 `json:"simulate_s"`
+	// WriteSeconds is data.WriteWith of the whole scan (diffraction, Y,
+	// object, probe, positions), fsync included.
+	WriteSeconds float64 `json:"write_s"`
+	WriteMBps    float64 `json:"write_mb_per_s"` // file MB / WriteSeconds
+	// LoadSeconds is data.Load as reconstruct calls it (Y left unread);
+	// LoadAllSeconds loads every key, Y included, as inspect does.
+	LoadSeconds    float64 `json:"load_s"`
+	LoadAllSeconds float64 `json:"load_all_s"`
+	LoadAllMBps    float64 `json:"load_all_mb_per_s"` // file MB / LoadAllSeconds
+	// SolverSetupSeconds is solvers.New (initial object, frames, upload).
+	SolverSetupSeconds float64 `json:"solver_setup_s"`
+	// FirstIterationSeconds includes compiling; IterationSeconds is the
+	// median of the later ones.
+	FirstIterationSeconds float64 `json:"first_iteration_s"`
+	IterationSeconds      float64 `json:"iteration_s"`
+	Algorithm             string  `json:"algorithm"`
+	BatchSize             int     `json:"batch_size"`
+	Iterations            int     `json:"iterations"`
+	// ResultSeconds is Result plus writing reconstruction.npz.
+	ResultSeconds float64 `json:"result_s"`
+	Error         string  `json:"error,omitempty"`
+}
+
+// RunIO runs one case on backend.
+func RunIO(backend backends.Backend, c IOCase) (res IOResult, err error) {
+	res = IOResult{Patterns: c.Patterns, N: c.N, Compressed: c.Compress, Algorithm: c.Algorithm, BatchSize: c.BatchSize,
+		DiffractionMB: float64(c.Patterns) * float64(c.N*c.N) * 4 / 1e6}
+	defer func() {
+		if err != nil {
+			res.Error = err.Error()
+		}
+	}()
+	if c.Patterns < 1 || c.N < 4 || c.N%2 != 0 {
+		return res, fmt.Errorf("io case %d patterns of %d×%d: want ≥ 1 pattern and an even N ≥ 4", c.Patterns, c.N, c.N)
+	}
+	side := 4 * c.N
+	object := physics.GRFObject(side, side, float64(c.N)/16, c.Seed)
+	probe := physics.DiskProbe(c.N, physics.DefaultProbeDiameter(c.N))
+	x, y := physics.RandomPositions(side, side, c.N, c.Patterns, c.Seed)
+
+	start := time.Now()
+	ds, err := physics.Simulate(physics.SimOptions{Object: object, Probe: probe, X: x, Y: y, NPhotons: 1e9, Seed: c.Seed, Backend: backend})
+	if err != nil {
+		return res, err
+	}
+	res.SimulateSeconds = time.Since(start).Seconds()
+
+	path := filepath.Join(c.Dir, fmt.Sprintf("io_%d_N%d.npz", c.Patterns, c.N))
+	defer os.Remove(path)
+	start = time.Now()
+	if err := data.WriteWith(path, ds, data.WriteOptions{Compress: c.Compress}); err != nil {
+		return res, err
+	}
+	res.WriteSeconds = time.Since(start).Seconds()
+	st, err := os.Stat(path)
+	if err != nil {
+		return res, err
+	}
+	res.FileMB = float64(st.Size()) / 1e6
+	res.WriteMBps = res.FileMB / res.WriteSeconds
+	ds = nil // what was simulated is not kept while loading
+
+	start = time.Now()
+	if _, err := data.Load(path, data.LoadOptions{RequireDiffraction: true}); err != nil {
+		return res, err
+	}
+	res.LoadAllSeconds = time.Since(start).Seconds()
+	res.LoadAllMBps = res.FileMB / res.LoadAllSeconds
+	start = time.Now()
+	scan, err := data.Load(path, data.LoadOptions{RequireDiffraction: true, SkipPatches: true})
+	if err != nil {
+		return res, err
+	}
+	res.LoadSeconds = time.Since(start).Seconds()
+
+	opts := solvers.DefaultOptions(c.Algorithm)
+	opts.Backend = backend
+	if c.BatchSize > 0 {
+		opts.BatchSize = c.BatchSize
+	}
+	res.BatchSize = opts.BatchSize
+	opts.Iterations = max(c.Iterations, 2)
+	if err := opts.Validate(); err != nil {
+		return res, fmt.Errorf("solver %s: %w", c.Algorithm, err)
+	}
+	start = time.Now()
+	rec, err := solvers.New(scan, opts)
+	if err != nil {
+		return res, err
+	}
+	res.SolverSetupSeconds = time.Since(start).Seconds()
+	if err := rec.Iterate(opts.Iterations); err != nil {
+		return res, err
+	}
+	h := rec.History()
+	res.Iterations = len(h)
+	res.FirstIterationSeconds = h[0].Seconds
+	res.IterationSeconds = medianLater(h)
+	start = time.Now()
+	result, err := rec.Result()
+	if err != nil {
+		return res, err
+	}
+	out := filepath.Join(c.Dir, fmt.Sprintf("io_%d_N%d_reconstruction.npz", c.Patterns, c.N))
+	defer os.Remove(out)
+	if err := data.WriteReconstructionWith(out, &data.Reconstruction{Object: result.Object, Probe: result.Probe,
+		XCoords: result.XCoords, YCoords: result.YCoords}, data.WriteOptions{Compress: c.Compress}); err != nil {
+		return res, err
+	}
+	res.ResultSeconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// medianLater is the median time of the iterations after the first.
+func medianLater(h []solvers.IterationRecord) float64 {
+	if len(h) < 2 {
+		return h[0].Seconds
+	}
+	var later []float64
+	for _, r := range h[1:] {
+		later = append(later, r.Seconds)
+	}
+	slices.Sort(later)
+	return later[len(later)/2]
+}
