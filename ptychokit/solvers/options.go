@@ -98,10 +98,10 @@ type PositionOptions struct {
 	// their sub-pixel positions by bilinear interpolation.
 	Integer bool
 	// Correct refines the scan positions as the reconstruction runs: at each
-	// update a pattern's position moves by the least-squares shift that best
-	// explains its exit-wave correction χ — along x, Re⟨P·∂ₓO, χ⟩ / Σ|P·∂ₓO|²
-	// with ∂ₓO the central difference of its object patch, likewise along
-	// y — at most MaxStep pixels, from iteration StartIteration (from 0) on.
+	// update a pattern's position moves by the damped Gauss–Newton shift that
+	// best explains its far-field amplitude misfit to first order (see
+	// positionShifts), at most MaxStep pixels, from iteration StartIteration
+	// (from 0) on.
 	// Result's coordinates are then the refined ones.
 	Correct bool
 	// MaxStep bounds a position's move per update, pixels (0:
@@ -109,6 +109,14 @@ type PositionOptions struct {
 	MaxStep float64
 	// StartIteration is the first iteration (from 0) that moves positions.
 	StartIteration int
+	// Affine, in [0, 1], constrains the refined positions to a global affine
+	// map of the given ones (scale, rotation, shear, offset: a stage's
+	// calibration), as pty-chi's and Tike's affine constraints do: after
+	// every iteration that moves positions, the map is fitted by least
+	// squares (FitAffine) and each position moves this fraction of the way
+	// to its given position under the map. 1 keeps only the affine part; 0
+	// (the default) fits nothing.
+	Affine float64
 }
 
 // DefaultPositionMaxStep is PositionOptions.MaxStep's default, pixels.
@@ -227,6 +235,10 @@ func (o PositionOptions) Validate() error {
 		return fmt.Errorf("position max step %g: want > 0 pixels (0 means the default)", o.MaxStep)
 	case o.StartIteration < 0:
 		return fmt.Errorf("position start iteration %d: must be ≥ 0", o.StartIteration)
+	case math.IsNaN(o.Affine) || o.Affine < 0 || o.Affine > 1:
+		return fmt.Errorf("position affine weight %g: want 0 (off) to 1", o.Affine)
+	case o.Affine > 0 && !o.Correct:
+		return errors.New("positions: the affine constraint acts on refined positions: turn position correction on")
 	}
 	return nil
 }

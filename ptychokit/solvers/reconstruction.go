@@ -44,7 +44,10 @@ type Result struct {
 	History          []IterationRecord
 	// ProbeScale is the factor NormalizePower applied to the starting probe (1 if off).
 	ProbeScale float64
-	Warnings   []string
+	// Affine is the last global affine map fitted from the given positions to
+	// the refined ones (PositionOptions.Affine; the identity otherwise).
+	Affine   Affine
+	Warnings []string
 }
 
 // Reconstruction is an iterative reconstruction in progress: the state lives
@@ -75,6 +78,7 @@ type Reconstruction struct {
 	rng                *rand.Rand
 	history            []IterationRecord
 	probeScale         float64
+	affine             Affine // the last fit of PositionOptions.Affine
 	warnings           []string
 }
 
@@ -100,7 +104,7 @@ func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
 		return nil, err
 	}
 	opts.fillDefaults()
-	r := &Reconstruction{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1}
+	r := &Reconstruction{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1, affine: IdentityAffine}
 	if r.backend == nil {
 		r.backend = device.CPU()
 	}
@@ -390,6 +394,11 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
 		}
 	}
+	if positionsOn == 1 && r.opts.Positions.Affine > 0 {
+		if err := r.constrainAffine(); err != nil {
+			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
+		}
+	}
 	cost, err := r.readCost()
 	if err != nil {
 		return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
@@ -481,8 +490,9 @@ func (r *Reconstruction) Result() (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read probe: %w", err)
 	}
+	xs, ys := append([]float64(nil), r.xs...), append([]float64(nil), r.ys...)
 	if r.opts.Positions.Correct {
-		for i, dst := range [][]float64{r.xs, r.ys} {
+		for i, dst := range [][]float64{xs, ys} {
 			src := [2]*tensors.Tensor{r.posX, r.posY}[i]
 			if err := src.ConstFlatData(func(flat any) {
 				for k, v := range flat.([]float32) {
@@ -497,10 +507,11 @@ func (r *Reconstruction) Result() (*Result, error) {
 		Algorithm:  r.opts.Algorithm,
 		Object:     object,
 		Probe:      probe,
-		XCoords:    append([]float64(nil), r.xs...),
-		YCoords:    append([]float64(nil), r.ys...),
+		XCoords:    xs,
+		YCoords:    ys,
 		History:    r.History(),
 		ProbeScale: r.probeScale,
+		Affine:     r.affine,
 		Warnings:   append([]string(nil), r.warnings...),
 	}, nil
 }

@@ -48,6 +48,7 @@ Example:
 	step := fs.Float64("step", 0, "raster step in pixels (0 = N/4)")
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
 	positionError := fs.Float64("position_error", 0, "stage error: the file's xcoords/ycoords are the true positions plus uniform noise in ±this many pixels (seeded); the true ones are kept as xcoords_true, ycoords_true (for position correction)")
+	positionScale := fs.Float64("position_scale", 1, "stage calibration error: the file's xcoords/ycoords are the true positions scaled by this factor about the scan's centre (before --position_error); the true ones are kept as xcoords_true, ycoords_true")
 	deadPixels := fs.Float64("dead_pixels", 0, "fraction of detector pixels that are dead (read 0; seeded), recorded in the file's 'mask'")
 	beamStop := fs.Float64("beam_stop", 0, "radius in pixels of a central beam stop (its pixels read 0), recorded in 'mask'")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
@@ -76,6 +77,9 @@ Example:
 	}
 	if math.IsNaN(*positionError) || *positionError < 0 || *positionError > float64(*n)/4 {
 		return fmt.Errorf("--position_error %g: want 0 to N/4 = %g pixels", *positionError, float64(*n)/4)
+	}
+	if !(*positionScale >= 0.9 && *positionScale <= 1.1) {
+		return fmt.Errorf("--position_scale %g: want 0.9 to 1.1", *positionScale)
 	}
 	start := time.Now()
 
@@ -112,9 +116,9 @@ Example:
 	}
 	var truth []data.Entry
 	note := ""
-	if *positionError > 0 {
-		ds, truth = withPositionError(ds, *positionError, *seed)
-		note = fmt.Sprintf(", positions off by up to ±%g px", *positionError)
+	if *positionError > 0 || *positionScale != 1 {
+		ds, truth = withPositionError(ds, *positionError, *positionScale, *seed)
+		note = fmt.Sprintf(", positions scaled by %g and off by up to ±%g px", *positionScale, *positionError)
 	}
 	if err := data.Write(*output, ds, truth...); err != nil {
 		return err
@@ -147,17 +151,22 @@ func applyDetectorMask(ds *data.Dataset, dead, stop float64, seed int64) {
 	}
 }
 
-// withPositionError returns ds with its positions off by uniform noise in
-// ±e pixels (what the stage reported), and the true ones as the entries
-// xcoords_true and ycoords_true.
-func withPositionError(ds *data.Dataset, e float64, seed int64) (*data.Dataset, []data.Entry) {
+// withPositionError returns ds with its positions scaled by scale about
+// their mean and then off by uniform noise in ±e pixels (what the stage
+// reported), and the true ones as the entries xcoords_true and ycoords_true.
+func withPositionError(ds *data.Dataset, e, scale float64, seed int64) (*data.Dataset, []data.Entry) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x706f736572)) // "poser"
 	trueX, trueY := ds.XCoords, ds.YCoords
+	var cx, cy float64
+	for i := range trueX {
+		cx += trueX[i] / float64(len(trueX))
+		cy += trueY[i] / float64(len(trueY))
+	}
 	d := *ds
 	d.XCoords, d.YCoords = make([]float64, len(trueX)), make([]float64, len(trueY))
 	for i := range trueX {
-		d.XCoords[i] = trueX[i] + e*(2*rng.Float64()-1)
-		d.YCoords[i] = trueY[i] + e*(2*rng.Float64()-1)
+		d.XCoords[i] = cx + scale*(trueX[i]-cx) + e*(2*rng.Float64()-1)
+		d.YCoords[i] = cy + scale*(trueY[i]-cy) + e*(2*rng.Float64()-1)
 	}
 	return &d, []data.Entry{
 		{Name: "xcoords_true", Shape: []int{len(trueX)}, Value: trueX},
