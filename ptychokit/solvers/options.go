@@ -90,6 +90,17 @@ type ProbeOptions struct {
 	NormalizePower bool
 	// Initial is the starting probe [N, N]; nil means the dataset's probeGuess.
 	Initial *data.ComplexImage
+	// Modes is the number M of mutually incoherent probe modes (mixed
+	// states; 0 or 1: one): the model's intensity is Σ_m |F[P_m·O]|², every
+	// mode's far field is scaled by the same factor in the modulus
+	// constraint, and after every iteration that updates the probe the modes
+	// are replaced by their natural (orthogonal) modes, sorted by power
+	// (OrthogonalModes). ePIE and rPIE only.
+	Modes int
+	// InitialModes are the M starting modes; nil makes them from the
+	// starting probe (StartingModes, each added mode at
+	// DefaultExtraModePower of its power).
+	InitialModes []*data.ComplexImage
 }
 
 // PositionOptions configure how scan positions are used.
@@ -118,6 +129,10 @@ type PositionOptions struct {
 	// (the default) fits nothing.
 	Affine float64
 }
+
+// maxProbeModes bounds ProbeOptions.Modes: each mode costs a far field per
+// pattern, and beams are described by a few.
+const maxProbeModes = 16
 
 // DefaultPositionMaxStep is PositionOptions.MaxStep's default, pixels.
 const DefaultPositionMaxStep = 0.5
@@ -194,6 +209,9 @@ func (o Options) Validate() error {
 	if err := o.Probe.Validate(); err != nil {
 		return fmt.Errorf("probe: %w", err)
 	}
+	if o.Probe.Modes > 1 && o.Algorithm != "epie" && o.Algorithm != "rpie" {
+		return fmt.Errorf("probe modes: %d modes need epie or rpie, not %s", o.Probe.Modes, o.Algorithm)
+	}
 	return o.Positions.Validate()
 }
 
@@ -217,6 +235,9 @@ func (o ProbeOptions) Validate() error {
 	}
 	if o.StartIteration < 0 {
 		return fmt.Errorf("start iteration %d: must be ≥ 0", o.StartIteration)
+	}
+	if o.Modes < 0 || o.Modes > maxProbeModes {
+		return fmt.Errorf("modes %d: want 1 to %d", o.Modes, maxProbeModes)
 	}
 	if o.Initial != nil {
 		if err := validImage(o.Initial); err != nil {

@@ -80,6 +80,8 @@ Example:
 	correct := fs.Bool("position_correction", false, "refine the scan positions as the reconstruction runs (sub-pixel; the refined positions are written with the result)")
 	correctStart := fs.Int("position_start", 5, "first iteration (from 0) that moves positions, once the object has formed")
 	correctMax := fs.Float64("position_max_step", solvers.DefaultPositionMaxStep, "most a position moves per update, pixels")
+	affine := fs.Float64("position_affine", 0, "with --position_correction: constrain the positions to a global affine map (scale, rotation, shear, offset) of the given ones, fitted after every iteration; each position moves this fraction (0 off, up to 1) of the way to its mapped given position")
+	probeModes := fs.Int("probe_modes", 1, "incoherent probe modes (mixed states, epie and rpie): the extra ones start as weak copies of the probe, all are orthogonalised every iteration; the result's probe is then M×N×N")
 	ignoreMask := fs.Bool("ignore_mask", false, "treat every detector pixel as measured, even those the file's 'mask' marks as not")
 	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, same scan and --subset) instead of a flat object and the probeGuess")
 	if err := parseFlags(fs, args); err != nil {
@@ -133,8 +135,9 @@ Example:
 		Devices:    devices,
 		Object:     solvers.ObjectOptions{Step: *alpha},
 		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
-			NormalizePower: *normalizeProbe},
-		Positions:  solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax},
+			NormalizePower: *normalizeProbe, Modes: *probeModes},
+		Positions: solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax,
+			Affine: *affine},
 		IgnoreMask: *ignoreMask,
 		Hooks:      []solvers.Hook{progressBar(os.Stdout, *iterations)},
 	}
@@ -171,6 +174,12 @@ Example:
 	for _, w := range res.Warnings {
 		fmt.Printf("note: %s\n", w)
 	}
+	if len(res.ProbeModes) > 1 {
+		fmt.Printf("probe mode powers %s\n", formatPowers(res.ModePowers))
+	}
+	if *affine > 0 {
+		fmt.Printf("positions: affine map from the given to the refined ones %v\n", res.Affine)
+	}
 	if err := writeReconstruction(*outputDir, res, ds); err != nil {
 		return err
 	}
@@ -204,8 +213,20 @@ func continueFrom(ds *data.Dataset, path string, opts *solvers.Options) (*data.D
 	d.XCoords, d.YCoords = res.XCoords, res.YCoords
 	opts.Object.Initial = res.Object
 	opts.Probe.Initial = res.Probe
+	if len(res.ProbeModes) == opts.Probe.Modes {
+		opts.Probe.InitialModes = res.ProbeModes
+	}
 	opts.Probe.NormalizePower = false
 	return &d, nil
+}
+
+// formatPowers prints shares of power as percentages.
+func formatPowers(p []float64) string {
+	s := make([]string, len(p))
+	for i, v := range p {
+		s[i] = fmt.Sprintf("%.1f%%", 100*v)
+	}
+	return strings.Join(s, ", ")
 }
 
 // scanSubset keeps every scan point (all), or the even- or odd-numbered ones:
@@ -274,6 +295,8 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset) erro
 		"cost_end":              res.History[len(res.History)-1].Cost,
 		"seconds_per_iteration": secondsPerIteration(res.History),
 		"probe_scale":           res.ProbeScale,
+		"probe_mode_powers":     res.ModePowers,
+		"position_affine":       res.Affine,
 		"object_shape":          []int{obj.H, obj.W},
 		"warnings":              res.Warnings,
 	}

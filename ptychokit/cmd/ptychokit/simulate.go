@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,8 @@ Example:
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
 	positionError := fs.Float64("position_error", 0, "stage error: the file's xcoords/ycoords are the true positions plus uniform noise in ±this many pixels (seeded); the true ones are kept as xcoords_true, ycoords_true (for position correction)")
 	positionScale := fs.Float64("position_scale", 1, "stage calibration error: the file's xcoords/ycoords are the true positions scaled by this factor about the scan's centre (before --position_error); the true ones are kept as xcoords_true, ycoords_true")
+	modePowers := fs.String("mode_powers", "", "a partially coherent beam: the shares of power of its incoherent probe modes, e.g. 0.7,0.2,0.1 (the probe and copies shifted by --mode_shift px, orthogonalised; the modes are kept as probe_modes_true, the first as probeGuess)")
+	modeShift := fs.Int("mode_shift", 2, "shift in pixels between the probe copies that make the modes of --mode_powers")
 	deadPixels := fs.Float64("dead_pixels", 0, "fraction of detector pixels that are dead (read 0; seeded), recorded in the file's 'mask'")
 	beamStop := fs.Float64("beam_stop", 0, "radius in pixels of a central beam stop (its pixels read 0), recorded in 'mask'")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
@@ -101,10 +104,17 @@ Example:
 	}
 	fmt.Printf("simulating %d patterns of %d×%d from a %d×%d object, nphotons %.3g, seed %d\n",
 		len(x), *n, *n, object.H, object.W, *nphotons, *seed)
-	ds, err := physics.Simulate(physics.SimOptions{
+	simOpts := physics.SimOptions{
 		Object: object, Probe: probe, X: x, Y: y,
 		NPhotons: *nphotons, Seed: *seed, Backend: backend,
-	})
+	}
+	var modes []data.Entry
+	var ds *data.Dataset
+	if *modePowers == "" {
+		ds, err = physics.Simulate(simOpts)
+	} else {
+		ds, modes, err = simulateModes(simOpts, *modePowers, *modeShift)
+	}
 	if err != nil {
 		return err
 	}
@@ -120,11 +130,39 @@ Example:
 		ds, truth = withPositionError(ds, *positionError, *positionScale, *seed)
 		note = fmt.Sprintf(", positions scaled by %g and off by up to ±%g px", *positionScale, *positionError)
 	}
-	if err := data.Write(*output, ds, truth...); err != nil {
+	if err := data.Write(*output, ds, append(truth, modes...)...); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d patterns%s, %.1fs)\n", *output, ds.Count, note, time.Since(start).Seconds())
 	return nil
+}
+
+// simulateModes simulates a partially coherent scan whose probe modes have
+// the shares of power in the comma-separated list powers, and returns the
+// modes as the entry probe_modes_true [M, N, N].
+func simulateModes(opts physics.SimOptions, powers string, shift int) (*data.Dataset, []data.Entry, error) {
+	var shares []float64
+	for _, f := range strings.Split(powers, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--mode_powers %q: %q is not a number", powers, f)
+		}
+		shares = append(shares, v)
+	}
+	modes, err := physics.PartiallyCoherentModes(opts.Probe, shares, shift)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--mode_powers %s: %w", powers, err)
+	}
+	ds, err := physics.SimulateModes(opts, modes)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := opts.Probe.H
+	pix := make([]complex64, 0, len(modes)*n*n)
+	for _, m := range modes {
+		pix = append(pix, m.Pix...)
+	}
+	return ds, []data.Entry{{Name: "probe_modes_true", Shape: []int{len(modes), n, n}, Value: pix}}, nil
 }
 
 // applyDetectorMask blanks a fraction dead of the detector pixels (seeded)
