@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
@@ -52,7 +54,12 @@ un-normalised FFT.
 Writes to --output_dir: reconstruction.npz (object, probe, xcoords, ycoords —
 the layout of 'ptychokit infer'), object.png (amplitude and phase over the
 scanned region), probe.png, cost.png, history.csv (iteration,cost,seconds)
-and summary.json.
+summary.json and flags.json (every flag's effective value: give it back
+with --config to repeat the run).
+
+--config FILE reads flags from a JSON or YAML file (keys are flag names, e.g.
+{"algo": "rpie", "iterations": 100, "probe_modes": 3}); flags on the command
+line override it.
 
 For a two-half resolution estimate, reconstruct --subset even and --subset odd
 into two folders and compare them with 'ptychokit eval --two_half'.
@@ -84,7 +91,11 @@ Example:
 	probeModes := fs.Int("probe_modes", 1, "incoherent probe modes (mixed states, epie and rpie): the extra ones start as weak copies of the probe, all are orthogonalised every iteration; the result's probe is then M×N×N")
 	ignoreMask := fs.Bool("ignore_mask", false, "treat every detector pixel as measured, even those the file's 'mask' marks as not")
 	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, same scan and --subset) instead of a flat object and the probeGuess")
+	configFile := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *configFile); err != nil {
 		return err
 	}
 	switch {
@@ -181,6 +192,9 @@ Example:
 		fmt.Printf("positions: affine map from the given to the refined ones %v\n", res.Affine)
 	}
 	if err := writeReconstruction(*outputDir, res, ds); err != nil {
+		return err
+	}
+	if err := config.WriteFlags(*outputDir, fs, "config"); err != nil {
 		return err
 	}
 	h := res.History
@@ -356,4 +370,18 @@ func allCostsPositive(v []float64) bool {
 func saveSolverPNG(fig *plots.Figure, path string) error {
 	w, h := fig.Size()
 	return fig.SavePNG(path, w, h)
+}
+
+// configFlag defines --config, the file of flag values train and
+// reconstruct read (config.ApplyFlagFile).
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "read flags from this JSON or YAML file (keys: flag names; one level of sections allowed, as PtychoPINN's model: {...}); flags on the command line override it")
+}
+
+// applyConfig applies the --config file, if any, under the command line.
+func applyConfig(fs *flag.FlagSet, path string) error {
+	if path == "" {
+		return nil
+	}
+	return config.ApplyFlagFile(fs, path, "config")
 }
