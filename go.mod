@@ -9,6 +9,7 @@ require (
 	github.com/janpfeifer/gonb v0.11.1
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require github.com/nlpodyssey/gopickle v0.3.0 // indirect

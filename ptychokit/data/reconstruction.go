@@ -11,8 +11,12 @@ import (
 // command's reconstruct and infer write it, eval reads it, and notebooks keep
 // a stage's result in one between cells (GoNB runs each cell as a new
 // program).
+//
+// With several probe modes "probe" is [M, N, N] (the modes, strongest
+// first); ProbeModes holds them and Probe is the first.
 type Reconstruction struct {
 	Object, Probe    *ComplexImage
+	ProbeModes       []*ComplexImage
 	XCoords, YCoords []float64
 }
 
@@ -31,7 +35,15 @@ func WriteReconstructionWith(path string, r *Reconstruction, opts WriteOptions) 
 		return fmt.Errorf("write %s: %d xcoords but %d ycoords", path, len(r.XCoords), len(r.YCoords))
 	}
 	entries := []Entry{{Name: "object", Shape: []int{r.Object.H, r.Object.W}, Value: r.Object.Pix}}
-	if r.Probe != nil {
+	switch {
+	case len(r.ProbeModes) > 1:
+		m := r.ProbeModes[0]
+		pix := make([]complex64, 0, len(r.ProbeModes)*len(m.Pix))
+		for _, mode := range r.ProbeModes {
+			pix = append(pix, mode.Pix...)
+		}
+		entries = append(entries, Entry{Name: "probe", Shape: []int{len(r.ProbeModes), m.H, m.W}, Value: pix})
+	case r.Probe != nil:
 		entries = append(entries, Entry{Name: "probe", Shape: []int{r.Probe.H, r.Probe.W}, Value: r.Probe.Pix})
 	}
 	if r.XCoords != nil {
@@ -70,7 +82,12 @@ func ReadReconstruction(path string) (*Reconstruction, error) {
 		return nil, fmt.Errorf("%s: key \"object\": %w", path, err)
 	}
 	if e, ok := entries["probe"]; ok {
-		if r.Probe, err = e.Image(); err != nil {
+		if len(e.Shape) == 3 && e.Shape[0] > 0 {
+			if r.ProbeModes, err = e.Images(); err != nil {
+				return nil, fmt.Errorf("%s: key \"probe\": %w", path, err)
+			}
+			r.Probe = r.ProbeModes[0]
+		} else if r.Probe, err = e.Image(); err != nil {
 			return nil, fmt.Errorf("%s: key \"probe\": %w", path, err)
 		}
 	}
@@ -92,6 +109,23 @@ func ReadReconstruction(path string) (*Reconstruction, error) {
 		return nil, fmt.Errorf("%s: %d xcoords but %d ycoords", path, len(r.XCoords), len(r.YCoords))
 	}
 	return r, nil
+}
+
+// Images splits a 3-D complex or real array [M, H, W] into M images.
+func (e Entry) Images() ([]*ComplexImage, error) {
+	if len(e.Shape) != 3 {
+		return nil, fmt.Errorf("shape %v, want M×H×W", e.Shape)
+	}
+	m, h, w := e.Shape[0], e.Shape[1], e.Shape[2]
+	all, err := Entry{Shape: []int{m * h, w}, Dtype: e.Dtype, Value: e.Value}.Image()
+	if err != nil {
+		return nil, err
+	}
+	images := make([]*ComplexImage, m)
+	for k := range images {
+		images[k] = &ComplexImage{H: h, W: w, Pix: all.Pix[k*h*w : (k+1)*h*w]}
+	}
+	return images, nil
 }
 
 // Image turns a 2-D complex or real array into a ComplexImage (complex128

@@ -38,13 +38,14 @@ func TestCorrectionIsNegativeGradient(t *testing.T) {
 			out := runGraph(t, func(in []*Node) []*Node {
 				b := &batch{measured: in[2], mask: OnesLike(Reshape(ReduceSum(in[2], 1, 2), batches, 1, 1))}
 				b.farField = fromField(physics.FarField(physics.NewField(in[0], in[1])))
-				var correction cfield
+				b.farFields = []cfield{b.farField}
+				var factor *Node
 				if noise == Poisson {
-					_, correction = b.poissonCost()
+					_, factor = b.poissonCost()
 				} else {
-					_, correction = b.gaussianCost()
+					_, factor = b.gaussianCost()
 				}
-				chi := b.exitWaveCorrection(correction)
+				chi := b.exitWaveCorrection(b.farField.scale(factor))
 				return []*Node{chi.re, chi.im}
 			}, tensors.FromFlatDataAndDimensions(psiRe, batches, n, n), tensors.FromFlatDataAndDimensions(psiIm, batches, n, n),
 				tensors.FromFlatDataAndDimensions(measured, batches, n, n))

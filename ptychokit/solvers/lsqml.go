@@ -35,14 +35,13 @@ const (
 //     (a 2×2 least-squares system), damped by the Step options;
 //  4. O += αO·ΔO, P += αP·ΔP.
 func lsqml(b *batch) update {
-	var cost *Node
-	var farCorrection cfield
+	var cost, factor *Node
 	if b.opts.Noise == Poisson {
-		cost, farCorrection = b.poissonCost()
+		cost, factor = b.poissonCost()
 	} else {
-		cost, farCorrection = b.gaussianCost()
+		cost, factor = b.gaussianCost()
 	}
-	chi := b.exitWaveCorrection(farCorrection)
+	chi := b.exitWaveCorrection(b.farField.scale(factor))
 
 	illumination := b.illumination()
 	objectDir := b.objectGradient(chi).scale(Inverse(AddScalar(
@@ -73,22 +72,22 @@ func lsqml(b *batch) update {
 
 	return update{
 		object: b.object.add(objectDir.scale(objectStep)),
-		probe:  b.probe.add(probeDir.scale(probeStep)),
+		probes: []cfield{b.probe.add(probeDir.scale(probeStep))},
 		cost:   cost,
-		chi:    chi,
+		chis:   []cfield{chi},
 	}
 }
 
 // poissonCost is the summed Poisson deviance Σ farMask·(I - k - k·log(I/k)), with
-// I = |Ψ|² and k = d², and the far-field correction ½·Ψ·(k/I - 1) with k/I
-// clipped at poissonMaxRatio.
-func (b *batch) poissonCost() (cost *Node, correction cfield) {
+// I = |Ψ|² and k = d², and the factor ½·(k/I - 1) (k/I clipped at
+// poissonMaxRatio) whose product with Ψ is the far-field correction.
+func (b *batch) poissonCost() (cost, factor *Node) {
 	intensity := AddScalar(b.farField.abs2(), poissonFloor)
 	counts := Square(b.measured)
 	logRatio := Sub(Log(intensity), Log(AddScalar(counts, poissonFloor)))
 	deviance := Sub(Sub(intensity, counts), Mul(counts, logRatio))
 	cost = ReduceAllSum(Mul(deviance, b.detectorMask()))
 	ratio := ClipScalar(Div(counts, intensity), 0, poissonMaxRatio)
-	factor := Mul(MulScalar(SubScalar(ratio, 1), 0.5), b.detectorMask())
-	return cost, b.farField.scale(factor)
+	factor = Mul(MulScalar(SubScalar(ratio, 1), 0.5), b.detectorMask())
+	return cost, factor
 }

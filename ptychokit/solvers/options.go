@@ -90,6 +90,17 @@ type ProbeOptions struct {
 	NormalizePower bool
 	// Initial is the starting probe [N, N]; nil means the dataset's probeGuess.
 	Initial *data.ComplexImage
+	// Modes is the number M of mutually incoherent probe modes (mixed
+	// states; 0 or 1: one): the model's intensity is Σ_m |F[P_m·O]|², every
+	// mode's far field is scaled by the same factor in the modulus
+	// constraint, and after every iteration that updates the probe the modes
+	// are replaced by their natural (orthogonal) modes, sorted by power
+	// (OrthogonalModes). ePIE and rPIE only.
+	Modes int
+	// InitialModes are the M starting modes; nil makes them from the
+	// starting probe (StartingModes, each added mode at
+	// DefaultExtraModePower of its power).
+	InitialModes []*data.ComplexImage
 }
 
 // PositionOptions configure how scan positions are used.
@@ -98,10 +109,10 @@ type PositionOptions struct {
 	// their sub-pixel positions by bilinear interpolation.
 	Integer bool
 	// Correct refines the scan positions as the reconstruction runs: at each
-	// update a pattern's position moves by the least-squares shift that best
-	// explains its exit-wave correction χ — along x, Re⟨P·∂ₓO, χ⟩ / Σ|P·∂ₓO|²
-	// with ∂ₓO the central difference of its object patch, likewise along
-	// y — at most MaxStep pixels, from iteration StartIteration (from 0) on.
+	// update a pattern's position moves by the damped Gauss–Newton shift that
+	// best explains its far-field amplitude misfit to first order (see
+	// positionShifts), at most MaxStep pixels, from iteration StartIteration
+	// (from 0) on.
 	// Result's coordinates are then the refined ones.
 	Correct bool
 	// MaxStep bounds a position's move per update, pixels (0:
@@ -109,7 +120,19 @@ type PositionOptions struct {
 	MaxStep float64
 	// StartIteration is the first iteration (from 0) that moves positions.
 	StartIteration int
+	// Affine, in [0, 1], constrains the refined positions to a global affine
+	// map of the given ones (scale, rotation, shear, offset: a stage's
+	// calibration), as pty-chi's and Tike's affine constraints do: after
+	// every iteration that moves positions, the map is fitted by least
+	// squares (FitAffine) and each position moves this fraction of the way
+	// to its given position under the map. 1 keeps only the affine part; 0
+	// (the default) fits nothing.
+	Affine float64
 }
+
+// maxProbeModes bounds ProbeOptions.Modes: each mode costs a far field per
+// pattern, and beams are described by a few.
+const maxProbeModes = 16
 
 // DefaultPositionMaxStep is PositionOptions.MaxStep's default, pixels.
 const DefaultPositionMaxStep = 0.5
@@ -186,6 +209,9 @@ func (o Options) Validate() error {
 	if err := o.Probe.Validate(); err != nil {
 		return fmt.Errorf("probe: %w", err)
 	}
+	if o.Probe.Modes > 1 && o.Algorithm != "epie" && o.Algorithm != "rpie" {
+		return fmt.Errorf("probe modes: %d modes need epie or rpie, not %s", o.Probe.Modes, o.Algorithm)
+	}
 	return o.Positions.Validate()
 }
 
@@ -210,6 +236,9 @@ func (o ProbeOptions) Validate() error {
 	if o.StartIteration < 0 {
 		return fmt.Errorf("start iteration %d: must be ≥ 0", o.StartIteration)
 	}
+	if o.Modes < 0 || o.Modes > maxProbeModes {
+		return fmt.Errorf("modes %d: want 1 to %d", o.Modes, maxProbeModes)
+	}
 	if o.Initial != nil {
 		if err := validImage(o.Initial); err != nil {
 			return fmt.Errorf("initial probe: %w", err)
@@ -227,6 +256,10 @@ func (o PositionOptions) Validate() error {
 		return fmt.Errorf("position max step %g: want > 0 pixels (0 means the default)", o.MaxStep)
 	case o.StartIteration < 0:
 		return fmt.Errorf("position start iteration %d: must be ≥ 0", o.StartIteration)
+	case math.IsNaN(o.Affine) || o.Affine < 0 || o.Affine > 1:
+		return fmt.Errorf("position affine weight %g: want 0 (off) to 1", o.Affine)
+	case o.Affine > 0 && !o.Correct:
+		return errors.New("positions: the affine constraint acts on refined positions: turn position correction on")
 	}
 	return nil
 }

@@ -9,15 +9,29 @@ import (
 // and move object and probe along Σconj(P)·χ and Σconj(O)·χ divided by the
 // given denominators. denominator(weight) returns what divides a gradient
 // whose pixelwise weight (illumination) is weight, already including the step.
+//
+// With several probe modes (mixed states, Thibault & Menzel 2013) every
+// mode's far field is scaled by the same factor d/|Ψ|, the object's
+// illumination is the modes' summed power, and each mode moves along its own
+// Σconj(O)·χ_m.
 func pieUpdate(b *batch, objectDenominator, probeDenominator func(weight *Node) *Node) update {
-	cost, farCorrection := b.gaussianCost()
-	chi := b.exitWaveCorrection(farCorrection)
+	cost, factor := b.gaussianCost()
+	chis := make([]cfield, len(b.modes))
+	for m, far := range b.farFields {
+		chis[m] = b.exitWaveCorrection(far.scale(factor))
+	}
 
 	objectStep := Inverse(AddScalar(objectDenominator(b.illumination()), tinyFloat))
-	object := b.object.add(b.objectGradient(chi).scale(objectStep))
+	object := b.object.add(b.objectGradient(chis...).scale(objectStep))
 
-	grad, weight := b.probeGradient(chi)
-	probeStep := Mul(Inverse(AddScalar(probeDenominator(weight), tinyFloat)), b.probeOn)
-	probe := b.probe.add(grad.scale(probeStep))
-	return update{object: object, probe: probe, cost: cost, chi: chi}
+	probes := make([]cfield, len(b.modes))
+	var probeStep *Node
+	for m, chi := range chis {
+		grad, weight := b.probeGradient(chi)
+		if probeStep == nil {
+			probeStep = Mul(Inverse(AddScalar(probeDenominator(weight), tinyFloat)), b.probeOn)
+		}
+		probes[m] = b.modes[m].add(grad.scale(probeStep))
+	}
+	return update{object: object, probes: probes, cost: cost, chis: chis}
 }

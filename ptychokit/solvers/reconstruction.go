@@ -38,13 +38,22 @@ type Result struct {
 	// would leave it; XCoords/YCoords are the positions in that frame (the
 	// dataset's, unless Warnings says they were shifted).
 	Object *data.ComplexImage
-	// Probe is the reconstructed probe [N, N].
-	Probe            *data.ComplexImage
+	// Probe is the reconstructed probe [N, N]: with several modes, the
+	// strongest.
+	Probe *data.ComplexImage
+	// ProbeModes are the M probe modes (ProbeOptions.Modes), mutually
+	// orthogonal and sorted by power; ProbeModes[0] is Probe. One mode: nil.
+	ProbeModes []*data.ComplexImage
+	// ModePowers are the modes' shares of the probe's power (one mode: [1]).
+	ModePowers       []float64
 	XCoords, YCoords []float64
 	History          []IterationRecord
 	// ProbeScale is the factor NormalizePower applied to the starting probe (1 if off).
 	ProbeScale float64
-	Warnings   []string
+	// Affine is the last global affine map fitted from the given positions to
+	// the refined ones (PositionOptions.Affine; the identity otherwise).
+	Affine   Affine
+	Warnings []string
 }
 
 // Reconstruction is an iterative reconstruction in progress: the state lives
@@ -58,6 +67,7 @@ type Reconstruction struct {
 	cost    *tensors.Tensor // the running cost sum of the iteration (one device)
 
 	n, count int
+	modes    int // probe modes M
 	h, w     int // internal frame
 	outH     int // reported frame (≤ h)
 	outW     int
@@ -75,6 +85,7 @@ type Reconstruction struct {
 	rng                *rand.Rand
 	history            []IterationRecord
 	probeScale         float64
+	affine             Affine // the last fit of PositionOptions.Affine
 	warnings           []string
 }
 
@@ -100,7 +111,7 @@ func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
 		return nil, err
 	}
 	opts.fillDefaults()
-	r := &Reconstruction{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1}
+	r := &Reconstruction{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1, affine: IdentityAffine}
 	if r.backend == nil {
 		r.backend = device.CPU()
 	}
@@ -116,6 +127,9 @@ func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
 	}
 	if mesh != nil && opts.Positions.Correct {
 		return nil, errors.New("position correction runs on one device: not with several devices")
+	}
+	if mesh != nil && opts.Probe.Modes > 1 {
+		return nil, errors.New("probe modes run on one device: not with several devices")
 	}
 	r.filled = r.batchSize
 	r.batchSize = mesh.RoundUp(r.batchSize) // same batches as one device, padded
@@ -264,21 +278,37 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 	}
 	r.energy = energy
 
-	prbRe, prbIm := make([]float32, n*n), make([]float32, n*n)
+	modes := r.opts.Probe.InitialModes
+	r.modes = max(1, r.opts.Probe.Modes)
+	switch {
+	case modes == nil:
+		modes = StartingModes(probe, r.modes, DefaultExtraModePower)
+	case len(modes) != r.modes:
+		return fmt.Errorf("probe: %d initial modes for %d probe modes", len(modes), r.modes)
+	}
 	probePower := 0.0
-	for i, v := range probe.Pix {
-		prbRe[i], prbIm[i] = real(v), imag(v)
-		probePower += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+	for k, mode := range modes {
+		if mode.H != n || mode.W != n || len(mode.Pix) != n*n {
+			return fmt.Errorf("probe mode %d: %d×%d, want %d×%d to match the diffraction", k, mode.H, mode.W, n, n)
+		}
+		for _, v := range mode.Pix {
+			probePower += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
+		}
 	}
 	if probePower == 0 {
 		return errors.New("probe: all zero")
 	}
+	r.probe = modeTensors(modes, n)
 	if r.opts.Probe.NormalizePower {
 		r.probeScale = math.Sqrt(energy / float64(count) / (probePower * objPower))
-		for i := range prbRe {
-			prbRe[i] *= float32(r.probeScale)
-			prbIm[i] *= float32(r.probeScale)
+		for k := range modes {
+			scaled := &data.ComplexImage{H: n, W: n, Pix: make([]complex64, n*n)}
+			for i, v := range modes[k].Pix {
+				scaled.Pix[i] = v * complex(float32(r.probeScale), 0)
+			}
+			modes[k] = scaled
 		}
+		r.probe = modeTensors(modes, n)
 	}
 
 	px, py := make([]float32, count), make([]float32, count)
@@ -288,9 +318,6 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 	r.object = [2]*tensors.Tensor{
 		tensors.FromFlatDataAndDimensions(objRe, r.h, r.w),
 		tensors.FromFlatDataAndDimensions(objIm, r.h, r.w)}
-	r.probe = [2]*tensors.Tensor{
-		tensors.FromFlatDataAndDimensions(prbRe, n, n),
-		tensors.FromFlatDataAndDimensions(prbIm, n, n)}
 	r.measured = tensors.FromFlatDataAndDimensions(measured, count, n, n)
 	r.posX = tensors.FromFlatDataAndDimensions(px, count)
 	r.posY = tensors.FromFlatDataAndDimensions(py, count)
@@ -309,11 +336,13 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 	mustSquare(prbRe, n)
 	batchSize := indices.Shape().Dimensions[0]
 	idx := Reshape(indices, batchSize, 1)
+	modes := splitModes(prbRe, prbIm)
 
 	b := &batch{
 		opts:     &r.opts,
 		object:   cfield{objRe, objIm},
-		probe:    cfield{prbRe, prbIm},
+		probe:    modes[0],
+		modes:    modes,
 		measured: Gather(measuredAll, idx),
 		mask:     perPatch(mask, n),
 		probeOn:  probeOn,
@@ -323,13 +352,20 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 	}
 	b.win = physics.NewPatchWindows(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
 	b.patches = fromField(b.win.Extract(b.object.field()))
-	b.exitWave = b.probe.repeat(batchSize).mul(b.patches)
-	b.farField = fromField(physics.FarField(b.exitWave.field()))
+	for _, mode := range modes {
+		exitWave := mode.repeat(batchSize).mul(b.patches)
+		b.farFields = append(b.farFields, fromField(physics.FarField(exitWave.field())))
+		if b.exitWave.re == nil {
+			b.exitWave = exitWave
+		}
+	}
+	b.farField = b.farFields[0]
 	u := r.algo(b)
-	out := []*Node{u.object.re, u.object.im, u.probe.re, u.probe.im, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
+	newRe, newIm := stackModes(u.probes)
+	out := []*Node{u.object.re, u.object.im, newRe, newIm, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
 	if r.opts.Positions.Correct {
 		positionsOn := in[11]
-		dx, dy := positionShifts(b, u.chi, r.opts.Positions.MaxStep)
+		dx, dy := positionShifts(b, u.chis, r.opts.Positions.MaxStep)
 		out = append(out, movePositions(posX, idx, dx, positionsOn, n, r.w), movePositions(posY, idx, dy, positionsOn, n, r.h))
 	}
 	return out
@@ -387,6 +423,16 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 			}
 		}
 		if err := r.step(indices, mask, probeOn, positionsOn); err != nil {
+			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
+		}
+	}
+	if probeOn == 1 && r.modes > 1 {
+		if err := r.orthogonaliseModes(); err != nil {
+			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
+		}
+	}
+	if positionsOn == 1 && r.opts.Positions.Affine > 0 {
+		if err := r.constrainAffine(); err != nil {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
 		}
 	}
@@ -477,12 +523,17 @@ func (r *Reconstruction) Result() (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read object: %w", err)
 	}
-	probe, err := r.image(r.probe, r.n, r.n, r.n)
+	modes, err := r.probeModes()
 	if err != nil {
 		return nil, fmt.Errorf("read probe: %w", err)
 	}
+	probe, powers := modes[0], ModePowers(modes)
+	if len(modes) == 1 {
+		modes = nil
+	}
+	xs, ys := append([]float64(nil), r.xs...), append([]float64(nil), r.ys...)
 	if r.opts.Positions.Correct {
-		for i, dst := range [][]float64{r.xs, r.ys} {
+		for i, dst := range [][]float64{xs, ys} {
 			src := [2]*tensors.Tensor{r.posX, r.posY}[i]
 			if err := src.ConstFlatData(func(flat any) {
 				for k, v := range flat.([]float32) {
@@ -497,10 +548,13 @@ func (r *Reconstruction) Result() (*Result, error) {
 		Algorithm:  r.opts.Algorithm,
 		Object:     object,
 		Probe:      probe,
-		XCoords:    append([]float64(nil), r.xs...),
-		YCoords:    append([]float64(nil), r.ys...),
+		ProbeModes: modes,
+		ModePowers: powers,
+		XCoords:    xs,
+		YCoords:    ys,
 		History:    r.History(),
 		ProbeScale: r.probeScale,
+		Affine:     r.affine,
 		Warnings:   append([]string(nil), r.warnings...),
 	}, nil
 }
@@ -527,7 +581,7 @@ func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*da
 // object, probe, xcoords, ycoords), which `ptychokit eval` and
 // data.ReadReconstruction read.
 func (r *Result) Write(path string) error {
-	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, XCoords: r.XCoords, YCoords: r.YCoords})
+	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, ProbeModes: r.ProbeModes, XCoords: r.XCoords, YCoords: r.YCoords})
 }
 
 // Seconds is the wall time of all the iterations of the result (the first,

@@ -17,12 +17,17 @@ type batch struct {
 	win  *physics.PatchWindows
 
 	object cfield // [H, W]
-	probe  cfield // [N, N]
+	probe  cfield // [N, N] the first probe mode (the only one for LSQ-ML)
+	// modes are the M incoherent probe modes [N, N] (ProbeOptions.Modes),
+	// modes[0] = probe.
+	modes []cfield
 
 	patches  cfield // [B, N, N] object patches at the batch's positions
 	exitWave cfield // [B, N, N] probe · patches
-	farField cfield // [B, ky, kx] centred orthonormal far field (physics.FarField)
-	measured *Node  // [B, ky, kx] measured amplitudes
+	farField cfield // [B, ky, kx] centred orthonormal far field (physics.FarField) of exitWave
+	// farFields are the far fields of every mode's exit wave, farFields[0] = farField.
+	farFields []cfield
+	measured  *Node // [B, ky, kx] measured amplitudes
 
 	mask    *Node // [B, N, N] 1 for real positions, 0 for padding
 	probeOn *Node // scalar 1 when the probe is updated in this iteration, else 0
@@ -34,12 +39,14 @@ type batch struct {
 
 // update is a solver's answer for one mini-batch.
 type update struct {
-	object, probe cfield
+	object cfield
+	// probes are the new probe modes (one for LSQ-ML).
+	probes []cfield
 	// cost is the batch's summed cost (before the update), a float32 scalar.
 	cost *Node
-	// chi is the batch's exit-wave correction [B, N, N], for position
-	// correction.
-	chi cfield
+	// chis are the batch's exit-wave corrections [B, N, N], one a mode, for
+	// position correction.
+	chis []cfield
 }
 
 // solver is the one signature every algorithm implements; each lives in its
@@ -68,9 +75,14 @@ func Names() []string {
 // tinyFloat keeps divisions finite where the denominator can vanish.
 const tinyFloat = 1e-12
 
-// amplitudes returns |Ψ| with a floor that keeps its gradient finite.
+// amplitudes returns the model's far-field amplitude, sqrt(Σ_m |Ψ_m|²) over
+// the probe modes (|Ψ| for one), with a floor that keeps its gradient finite.
 func (b *batch) amplitudes() *Node {
-	return Sqrt(AddScalar(b.farField.abs2(), tinyFloat))
+	intensity := b.farFields[0].abs2()
+	for _, f := range b.farFields[1:] {
+		intensity = Add(intensity, f.abs2())
+	}
+	return Sqrt(AddScalar(intensity, tinyFloat))
 }
 
 // detectorMask is farMask, or mask where no detector mask was set.
@@ -81,14 +93,16 @@ func (b *batch) detectorMask() *Node {
 	return b.farMask
 }
 
-// gaussianCost is Σ farMask·(|Ψ| - d)² and the far-field correction that
-// replaces |Ψ| by d, keeping the phase: Ψ·(d/|Ψ| - 1) (the negative gradient
-// of the cost with respect to conj(Ψ)); unmeasured pixels keep the model's.
-func (b *batch) gaussianCost() (cost *Node, correction cfield) {
+// gaussianCost is Σ farMask·(|Ψ| - d)² and the factor d/|Ψ| - 1 whose
+// product with a mode's far field Ψ_m is the correction that replaces the
+// amplitude |Ψ| = sqrt(Σ_m |Ψ_m|²) by d, every mode scaled alike and its
+// phase kept (for one mode, the negative gradient of the cost with respect
+// to conj(Ψ)); unmeasured pixels keep the model's.
+func (b *batch) gaussianCost() (cost, factor *Node) {
 	amp := b.amplitudes()
 	cost = ReduceAllSum(Mul(Square(Sub(amp, b.measured)), b.detectorMask()))
-	factor := Mul(SubScalar(Div(b.measured, amp), 1), b.detectorMask())
-	return cost, b.farField.scale(factor)
+	factor = Mul(SubScalar(Div(b.measured, amp), 1), b.detectorMask())
+	return cost, factor
 }
 
 // exitWaveCorrection maps a far-field correction back to the exit waves.
@@ -96,16 +110,25 @@ func (b *batch) exitWaveCorrection(farCorrection cfield) cfield {
 	return fromField(physics.InverseFarField(farCorrection.field()))
 }
 
-// illumination is Σ_b |P|² placed at every real position of the batch, [H, W].
+// illumination is Σ_b Σ_m |P_m|² placed at every real position of the
+// batch, [H, W].
 func (b *batch) illumination() *Node {
 	batchSize := b.patches.re.Shape().Dimensions[0]
-	p2 := BroadcastPrefix(b.probe.abs2(), batchSize)
-	return b.win.ScatterReal(Mul(p2, b.mask))
+	power := b.modes[0].abs2()
+	for _, p := range b.modes[1:] {
+		power = Add(power, p.abs2())
+	}
+	return b.win.ScatterReal(Mul(BroadcastPrefix(power, batchSize), b.mask))
 }
 
-// objectGradient is Σ_b conj(P)·χ_b scattered into the object frame, [H, W].
-func (b *batch) objectGradient(chi cfield) cfield {
-	return fromField(b.win.Scatter(b.probe.repeat(chi.batchSize()).mulConj(chi).field()))
+// objectGradient is Σ_b Σ_m conj(P_m)·χ_{m,b} scattered into the object
+// frame, [H, W], for the exit-wave corrections chis of the modes.
+func (b *batch) objectGradient(chis ...cfield) cfield {
+	sum := b.modes[0].repeat(chis[0].batchSize()).mulConj(chis[0])
+	for m, chi := range chis[1:] {
+		sum = sum.add(b.modes[m+1].repeat(chi.batchSize()).mulConj(chi))
+	}
+	return fromField(b.win.Scatter(sum.field()))
 }
 
 // probeGradient is Σ_b conj(O_b)·χ_b, [N, N], and Σ_b |O_b|²·mask.

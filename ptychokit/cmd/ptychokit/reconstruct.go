@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ptychokit/ptychokit/plots"
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
@@ -52,7 +54,12 @@ un-normalised FFT.
 Writes to --output_dir: reconstruction.npz (object, probe, xcoords, ycoords —
 the layout of 'ptychokit infer'; stored, --compress deflates it), object.png (amplitude and phase over the
 scanned region), probe.png, cost.png, history.csv (iteration,cost,seconds)
-and summary.json.
+summary.json and flags.json (every flag's effective value: give it back
+with --config to repeat the run).
+
+--config FILE reads flags from a JSON or YAML file (keys are flag names, e.g.
+{"algo": "rpie", "iterations": 100, "probe_modes": 3}); flags on the command
+line override it.
 
 --product FILE also writes the result as a ptychodus NPZ product (object,
 probe, positions in metres, the cost of every iteration), given
@@ -84,10 +91,16 @@ Example:
 	correct := fs.Bool("position_correction", false, "refine the scan positions as the reconstruction runs (sub-pixel; the refined positions are written with the result)")
 	correctStart := fs.Int("position_start", 5, "first iteration (from 0) that moves positions, once the object has formed")
 	correctMax := fs.Float64("position_max_step", solvers.DefaultPositionMaxStep, "most a position moves per update, pixels")
+	affine := fs.Float64("position_affine", 0, "with --position_correction: constrain the positions to a global affine map (scale, rotation, shear, offset) of the given ones, fitted after every iteration; each position moves this fraction (0 off, up to 1) of the way to its mapped given position")
+	probeModes := fs.Int("probe_modes", 1, "incoherent probe modes (mixed states, epie and rpie): the extra ones start as weak copies of the probe, all are orthogonalised every iteration; the result's probe is then M×N×N")
 	ignoreMask := fs.Bool("ignore_mask", false, "treat every detector pixel as measured, even those the file's 'mask' marks as not")
 	initFrom := fs.String("init_from", "", "continue an earlier reconstruction: start from the object, probe and positions of its RESULT.npz (the reconstruction.npz reconstruct writes, or a ptychodus product; same scan and --subset) instead of a flat object and the probeGuess")
 	out := addOutputFlags(fs)
+	configFile := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *configFile); err != nil {
 		return err
 	}
 	switch {
@@ -141,8 +154,9 @@ Example:
 		Devices:    devices,
 		Object:     solvers.ObjectOptions{Step: *alpha},
 		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
-			NormalizePower: *normalizeProbe},
-		Positions:  solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax},
+			NormalizePower: *normalizeProbe, Modes: *probeModes},
+		Positions: solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax,
+			Affine: *affine},
 		IgnoreMask: *ignoreMask,
 		Hooks:      []solvers.Hook{progressBar(os.Stdout, *iterations)},
 	}
@@ -179,7 +193,16 @@ Example:
 	for _, w := range res.Warnings {
 		fmt.Printf("note: %s\n", w)
 	}
+	if len(res.ProbeModes) > 1 {
+		fmt.Printf("probe mode powers %s\n", formatPowers(res.ModePowers))
+	}
+	if *affine > 0 {
+		fmt.Printf("positions: affine map from the given to the refined ones %v\n", res.Affine)
+	}
 	if err := writeReconstruction(*outputDir, res, ds, out); err != nil {
+		return err
+	}
+	if err := config.WriteFlags(*outputDir, fs, "config"); err != nil {
 		return err
 	}
 	h := res.History
@@ -212,8 +235,20 @@ func continueFrom(ds *data.Dataset, path string, opts *solvers.Options) (*data.D
 	d.XCoords, d.YCoords = res.XCoords, res.YCoords
 	opts.Object.Initial = res.Object
 	opts.Probe.Initial = res.Probe
+	if len(res.ProbeModes) == opts.Probe.Modes {
+		opts.Probe.InitialModes = res.ProbeModes
+	}
 	opts.Probe.NormalizePower = false
 	return &d, nil
+}
+
+// formatPowers prints shares of power as percentages.
+func formatPowers(p []float64) string {
+	s := make([]string, len(p))
+	for i, v := range p {
+		s[i] = fmt.Sprintf("%.1f%%", 100*v)
+	}
+	return strings.Join(s, ", ")
 }
 
 // scanSubset keeps every scan point (all), or the even- or odd-numbered ones:
@@ -290,6 +325,8 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out 
 		"cost_end":              res.History[len(res.History)-1].Cost,
 		"seconds_per_iteration": secondsPerIteration(res.History),
 		"probe_scale":           res.ProbeScale,
+		"probe_mode_powers":     res.ModePowers,
+		"position_affine":       res.Affine,
 		"object_shape":          []int{obj.H, obj.W},
 		"warnings":              res.Warnings,
 	}
@@ -345,4 +382,18 @@ func allCostsPositive(v []float64) bool {
 func saveSolverPNG(fig *plots.Figure, path string) error {
 	w, h := fig.Size()
 	return fig.SavePNG(path, w, h)
+}
+
+// configFlag defines --config, the file of flag values train and
+// reconstruct read (config.ApplyFlagFile).
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "read flags from this JSON or YAML file (keys: flag names; one level of sections allowed, as PtychoPINN's model: {...}); flags on the command line override it")
+}
+
+// applyConfig applies the --config file, if any, under the command line.
+func applyConfig(fs *flag.FlagSet, path string) error {
+	if path == "" {
+		return nil
+	}
+	return config.ApplyFlagFile(fs, path, "config")
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,9 @@ Example:
 	step := fs.Float64("step", 0, "raster step in pixels (0 = N/4)")
 	probeDiameter := fs.Float64("probe_diameter", 0, "soft-disk probe diameter in pixels (0 = default for N)")
 	positionError := fs.Float64("position_error", 0, "stage error: the file's xcoords/ycoords are the true positions plus uniform noise in ±this many pixels (seeded); the true ones are kept as xcoords_true, ycoords_true (for position correction)")
+	positionScale := fs.Float64("position_scale", 1, "stage calibration error: the file's xcoords/ycoords are the true positions scaled by this factor about the scan's centre (before --position_error); the true ones are kept as xcoords_true, ycoords_true")
+	modePowers := fs.String("mode_powers", "", "a partially coherent beam: the shares of power of its incoherent probe modes, e.g. 0.7,0.2,0.1 (the probe and copies shifted by --mode_shift px, orthogonalised; the modes are kept as probe_modes_true, the first as probeGuess)")
+	modeShift := fs.Int("mode_shift", 2, "shift in pixels between the probe copies that make the modes of --mode_powers")
 	deadPixels := fs.Float64("dead_pixels", 0, "fraction of detector pixels that are dead (read 0; seeded), recorded in the file's 'mask'")
 	beamStop := fs.Float64("beam_stop", 0, "radius in pixels of a central beam stop (its pixels read 0), recorded in 'mask'")
 	saveY := fs.Bool("save_Y", true, "store the true patches 'Y' (n×N×N complex64; doubles the file size)")
@@ -78,6 +82,9 @@ Example:
 	if math.IsNaN(*positionError) || *positionError < 0 || *positionError > float64(*n)/4 {
 		return fmt.Errorf("--position_error %g: want 0 to N/4 = %g pixels", *positionError, float64(*n)/4)
 	}
+	if !(*positionScale >= 0.9 && *positionScale <= 1.1) {
+		return fmt.Errorf("--position_scale %g: want 0.9 to 1.1", *positionScale)
+	}
 	start := time.Now()
 
 	object, err := loadObject(*objectFlag, *objectSize, *n, *seed)
@@ -98,10 +105,17 @@ Example:
 	}
 	fmt.Printf("simulating %d patterns of %d×%d from a %d×%d object, nphotons %.3g, seed %d\n",
 		len(x), *n, *n, object.H, object.W, *nphotons, *seed)
-	ds, err := physics.Simulate(physics.SimOptions{
+	simOpts := physics.SimOptions{
 		Object: object, Probe: probe, X: x, Y: y,
 		NPhotons: *nphotons, Seed: *seed, Backend: backend,
-	})
+	}
+	var modes []data.Entry
+	var ds *data.Dataset
+	if *modePowers == "" {
+		ds, err = physics.Simulate(simOpts)
+	} else {
+		ds, modes, err = simulateModes(simOpts, *modePowers, *modeShift)
+	}
 	if err != nil {
 		return err
 	}
@@ -113,15 +127,43 @@ Example:
 	}
 	var truth []data.Entry
 	note := ""
-	if *positionError > 0 {
-		ds, truth = withPositionError(ds, *positionError, *seed)
-		note = fmt.Sprintf(", positions off by up to ±%g px", *positionError)
+	if *positionError > 0 || *positionScale != 1 {
+		ds, truth = withPositionError(ds, *positionError, *positionScale, *seed)
+		note = fmt.Sprintf(", positions scaled by %g and off by up to ±%g px", *positionScale, *positionError)
 	}
-	if err := data.WriteWith(*output, ds, data.WriteOptions{Compress: *compress}, truth...); err != nil {
+	if err := data.WriteWith(*output, ds, data.WriteOptions{Compress: *compress}, append(truth, modes...)...); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s (%d patterns%s, %.1fs)\n", *output, ds.Count, note, time.Since(start).Seconds())
 	return nil
+}
+
+// simulateModes simulates a partially coherent scan whose probe modes have
+// the shares of power in the comma-separated list powers, and returns the
+// modes as the entry probe_modes_true [M, N, N].
+func simulateModes(opts physics.SimOptions, powers string, shift int) (*data.Dataset, []data.Entry, error) {
+	var shares []float64
+	for _, f := range strings.Split(powers, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--mode_powers %q: %q is not a number", powers, f)
+		}
+		shares = append(shares, v)
+	}
+	modes, err := physics.PartiallyCoherentModes(opts.Probe, shares, shift)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--mode_powers %s: %w", powers, err)
+	}
+	ds, err := physics.SimulateModes(opts, modes)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := opts.Probe.H
+	pix := make([]complex64, 0, len(modes)*n*n)
+	for _, m := range modes {
+		pix = append(pix, m.Pix...)
+	}
+	return ds, []data.Entry{{Name: "probe_modes_true", Shape: []int{len(modes), n, n}, Value: pix}}, nil
 }
 
 // applyDetectorMask blanks a fraction dead of the detector pixels (seeded)
@@ -148,17 +190,22 @@ func applyDetectorMask(ds *data.Dataset, dead, stop float64, seed int64) {
 	}
 }
 
-// withPositionError returns ds with its positions off by uniform noise in
-// ±e pixels (what the stage reported), and the true ones as the entries
-// xcoords_true and ycoords_true.
-func withPositionError(ds *data.Dataset, e float64, seed int64) (*data.Dataset, []data.Entry) {
+// withPositionError returns ds with its positions scaled by scale about
+// their mean and then off by uniform noise in ±e pixels (what the stage
+// reported), and the true ones as the entries xcoords_true and ycoords_true.
+func withPositionError(ds *data.Dataset, e, scale float64, seed int64) (*data.Dataset, []data.Entry) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x706f736572)) // "poser"
 	trueX, trueY := ds.XCoords, ds.YCoords
+	var cx, cy float64
+	for i := range trueX {
+		cx += trueX[i] / float64(len(trueX))
+		cy += trueY[i] / float64(len(trueY))
+	}
 	d := *ds
 	d.XCoords, d.YCoords = make([]float64, len(trueX)), make([]float64, len(trueY))
 	for i := range trueX {
-		d.XCoords[i] = trueX[i] + e*(2*rng.Float64()-1)
-		d.YCoords[i] = trueY[i] + e*(2*rng.Float64()-1)
+		d.XCoords[i] = cx + scale*(trueX[i]-cx) + e*(2*rng.Float64()-1)
+		d.YCoords[i] = cy + scale*(trueY[i]-cy) + e*(2*rng.Float64()-1)
 	}
 	return &d, []data.Entry{
 		{Name: "xcoords_true", Shape: []int{len(trueX)}, Value: trueX},

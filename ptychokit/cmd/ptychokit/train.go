@@ -146,7 +146,11 @@ file against its ground truth):
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
 	deviceData := deviceDataFlag(fs)
+	configFile := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyConfig(fs, *configFile); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -178,6 +182,12 @@ file against its ground truth):
 	defer lock.Release()
 	backend, devices, err := openBackend(*dev, *devs)
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.Data.OutputDir, 0o755); err != nil {
+		return fmt.Errorf("--output_dir: %w", err)
+	}
+	if err := config.WriteFlags(cfg.Data.OutputDir, fs, "config"); err != nil {
 		return err
 	}
 	res, err := pinn.Train(backend, cfg, pinn.TrainOptions{Progress: os.Stderr, Devices: devices, ResidentBytes: residentBytes,
