@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -81,7 +82,42 @@ type Model struct {
 	// pinn, input.go, for why and what it measured), "none" (PtychoPINN's
 	// raw amplitudes), "sqrt" or "log1p".
 	InputTransform string `json:"input_transform"`
+	// Architecture is the generator that maps the diffraction of a group to
+	// its object patches (PtychoPINN's generators): ArchCNN (the
+	// encoder-decoder above, the default) or one of the Fourier neural
+	// operators ArchFNO, ArchFFNO, ArchFNOVanilla, which work at the full
+	// N×N resolution and predict the whole patch (only its central N/2×N/2
+	// with pad_object and without probe_big, as the CNN). The FNO fields
+	// below matter only for those.
+	Architecture string `json:"architecture"`
+	// FNOWidth is the channels of the operators' hidden features.
+	FNOWidth int `json:"fno_width"`
+	// FNOModes is the frequencies kept along each axis (1 to N/2).
+	FNOModes int `json:"fno_modes"`
+	// FNOBlocks is the number of spectral blocks.
+	FNOBlocks int `json:"fno_blocks"`
+	// FNOCNNBlocks is the number of 3×3 refiner blocks after them (fno, ffno).
+	FNOCNNBlocks int `json:"fno_cnn_blocks"`
 }
+
+// Generator architectures (Model.Architecture).
+const (
+	ArchCNN        = "cnn"         // the encoder-decoder of PtychoPINN's paper
+	ArchFNO        = "fno"         // spectral blocks, then a 3×3 refiner
+	ArchFFNO       = "ffno"        // factorised spectral blocks with shared weights, then residual refiners
+	ArchFNOVanilla = "fno_vanilla" // spectral blocks only
+)
+
+// Architectures lists the values of Model.Architecture.
+var Architectures = []string{ArchCNN, ArchFNO, ArchFFNO, ArchFNOVanilla}
+
+// Defaults of the FNO fields (PtychoPINN's).
+const (
+	DefaultFNOWidth     = 32
+	DefaultFNOModes     = 12
+	DefaultFNOBlocks    = 4
+	DefaultFNOCNNBlocks = 2
+)
 
 // Kernel initialisations (Model.Init).
 const (
@@ -121,6 +157,10 @@ func (m *Model) legacyModelDefaults() {
 	}
 	if m.InputTransform == "" {
 		m.InputTransform = "none"
+	}
+	if m.Architecture == "" { // written before the generators existed: the CNN
+		m.Architecture = ArchCNN
+		m.FNOWidth, m.FNOModes, m.FNOBlocks, m.FNOCNNBlocks = DefaultFNOWidth, DefaultFNOModes, DefaultFNOBlocks, DefaultFNOCNNBlocks
 	}
 }
 
@@ -238,6 +278,11 @@ func Defaults() Run {
 			IntensityScaleTrainable: true,
 			Init:                    InitGlorot,
 			InputTransform:          InputStandardize,
+			Architecture:            ArchCNN,
+			FNOWidth:                DefaultFNOWidth,
+			FNOModes:                DefaultFNOModes,
+			FNOBlocks:               DefaultFNOBlocks,
+			FNOCNNBlocks:            DefaultFNOCNNBlocks,
 		},
 		Training: Training{
 			NPhotons:           0, // from the data
@@ -322,6 +367,21 @@ func (r Run) Validate() error {
 	case "none", "sqrt", "log1p", InputStandardize:
 	default:
 		bad("input_transform", m.InputTransform, `want "none", "sqrt", "log1p" or "standardize"`)
+	}
+	if !slices.Contains(Architectures, m.Architecture) {
+		bad("architecture", m.Architecture, "want "+strings.Join(Architectures[:len(Architectures)-1], ", ")+" or "+Architectures[len(Architectures)-1])
+	}
+	if m.FNOWidth < 1 || m.FNOWidth > 1024 {
+		bad("fno_width", m.FNOWidth, "want 1 to 1024")
+	}
+	if m.FNOModes < 1 || m.FNOModes > m.N/2 {
+		bad("fno_modes", m.FNOModes, fmt.Sprintf("want 1 to N/2 = %d", m.N/2))
+	}
+	if m.FNOBlocks < 1 || m.FNOBlocks > 64 {
+		bad("fno_blocks", m.FNOBlocks, "want 1 to 64")
+	}
+	if m.FNOCNNBlocks < 0 || m.FNOCNNBlocks > 64 {
+		bad("fno_cnn_blocks", m.FNOCNNBlocks, "want 0 to 64")
 	}
 	positive := func(key string, v float64) {
 		if !(v > 0) || math.IsInf(v, 0) {
