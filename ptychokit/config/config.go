@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,12 +89,47 @@ type Model struct {
 	// normalisation, the output convolutions, the physics layer and the
 	// loss stay float32). "" is float32.
 	Precision string `json:"precision,omitempty"`
+	// Architecture is the generator that maps the diffraction of a group to
+	// its object patches (PtychoPINN's generators): ArchCNN (the
+	// encoder-decoder above, the default) or one of the Fourier neural
+	// operators ArchFNO, ArchFFNO, ArchFNOVanilla, which work at the full
+	// N×N resolution and predict the whole patch (only its central N/2×N/2
+	// with pad_object and without probe_big, as the CNN). The FNO fields
+	// below matter only for those.
+	Architecture string `json:"architecture"`
+	// FNOWidth is the channels of the operators' hidden features.
+	FNOWidth int `json:"fno_width"`
+	// FNOModes is the frequencies kept along each axis (1 to N/2).
+	FNOModes int `json:"fno_modes"`
+	// FNOBlocks is the number of spectral blocks.
+	FNOBlocks int `json:"fno_blocks"`
+	// FNOCNNBlocks is the number of 3×3 refiner blocks after them (fno, ffno).
+	FNOCNNBlocks int `json:"fno_cnn_blocks"`
 }
 
 // Values of Model.Precision.
 const (
 	PrecisionFloat32 = "float32"
 	PrecisionBF16    = "bf16"
+)
+
+// Generator architectures (Model.Architecture).
+const (
+	ArchCNN        = "cnn"         // the encoder-decoder of PtychoPINN's paper
+	ArchFNO        = "fno"         // spectral blocks, then a 3×3 refiner
+	ArchFFNO       = "ffno"        // factorised spectral blocks with shared weights, then residual refiners
+	ArchFNOVanilla = "fno_vanilla" // spectral blocks only
+)
+
+// Architectures lists the values of Model.Architecture.
+var Architectures = []string{ArchCNN, ArchFNO, ArchFFNO, ArchFNOVanilla}
+
+// Defaults of the FNO fields (PtychoPINN's).
+const (
+	DefaultFNOWidth     = 32
+	DefaultFNOModes     = 12
+	DefaultFNOBlocks    = 4
+	DefaultFNOCNNBlocks = 2
 )
 
 // Kernel initialisations (Model.Init).
@@ -134,6 +170,10 @@ func (m *Model) legacyModelDefaults() {
 	}
 	if m.InputTransform == "" {
 		m.InputTransform = "none"
+	}
+	if m.Architecture == "" { // written before the generators existed: the CNN
+		m.Architecture = ArchCNN
+		m.FNOWidth, m.FNOModes, m.FNOBlocks, m.FNOCNNBlocks = DefaultFNOWidth, DefaultFNOModes, DefaultFNOBlocks, DefaultFNOCNNBlocks
 	}
 }
 
@@ -258,6 +298,11 @@ func Defaults() Run {
 			Init:                    InitGlorot,
 			InputTransform:          InputStandardize,
 			Precision:               PrecisionFloat32,
+			Architecture:            ArchCNN,
+			FNOWidth:                DefaultFNOWidth,
+			FNOModes:                DefaultFNOModes,
+			FNOBlocks:               DefaultFNOBlocks,
+			FNOCNNBlocks:            DefaultFNOCNNBlocks,
 		},
 		Training: Training{
 			NPhotons:           0, // from the data
@@ -347,6 +392,24 @@ func (r Run) Validate() error {
 	case "", PrecisionFloat32, PrecisionBF16:
 	default:
 		bad("precision", m.Precision, fmt.Sprintf("want %q or %q", PrecisionFloat32, PrecisionBF16))
+	}
+	if m.Precision == PrecisionBF16 && m.Architecture != ArchCNN {
+		bad("precision", m.Precision, "bf16 is for the cnn architecture (the Fourier operators' DFT products stay float32)")
+	}
+	if !slices.Contains(Architectures, m.Architecture) {
+		bad("architecture", m.Architecture, "want "+strings.Join(Architectures[:len(Architectures)-1], ", ")+" or "+Architectures[len(Architectures)-1])
+	}
+	if m.FNOWidth < 1 || m.FNOWidth > 1024 {
+		bad("fno_width", m.FNOWidth, "want 1 to 1024")
+	}
+	if m.FNOModes < 1 || m.FNOModes > m.N/2 {
+		bad("fno_modes", m.FNOModes, fmt.Sprintf("want 1 to N/2 = %d", m.N/2))
+	}
+	if m.FNOBlocks < 1 || m.FNOBlocks > 64 {
+		bad("fno_blocks", m.FNOBlocks, "want 1 to 64")
+	}
+	if m.FNOCNNBlocks < 0 || m.FNOCNNBlocks > 64 {
+		bad("fno_cnn_blocks", m.FNOCNNBlocks, "want 0 to 64")
 	}
 	positive := func(key string, v float64) {
 		if !(v > 0) || math.IsInf(v, 0) {

@@ -57,6 +57,11 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"emptyloss", func(r *Run) { r.Training.NLLWeight = 0 }, "nll_weight"},
 		{"supervised", func(r *Run) { r.Model.ModelType = ModelSupervised }, "realspace_mae_weight"},
 		{"neighbours", func(r *Run) { r.Model.Gridsize = 3 }, "neighbor_count"},
+		{"architecture", func(r *Run) { r.Model.Architecture = "unet" }, "architecture = unet: want cnn, fno, ffno or fno_vanilla"},
+		{"fno_modes", func(r *Run) { r.Model.FNOModes = 33 }, "fno_modes = 33: want 1 to N/2 = 32"},
+		{"fno_width", func(r *Run) { r.Model.FNOWidth = 0 }, "fno_width"},
+		{"fno_blocks", func(r *Run) { r.Model.FNOBlocks = 0 }, "fno_blocks"},
+		{"fno_cnn_blocks", func(r *Run) { r.Model.FNOCNNBlocks = -1 }, "fno_cnn_blocks"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,5 +160,37 @@ func TestLoadVersion1(t *testing.T) {
 	}
 	if got.FormatVersion != FormatVersion || got.Data.NImages != 64 || !got.Data.SequentialSampling || got.Model.Gridsize != 1 {
 		t.Errorf("gridsize-1 version 1 read as %+v", got.Data)
+	}
+}
+
+// A configuration written before the generators existed (no architecture)
+// reads as the CNN with the default FNO fields, so its model equals one of
+// today's defaults and --init_from and resume accept it.
+func TestLegacyConfigIsTheCNN(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "datasets", "models", "lines_demo", FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "architecture") {
+		t.Fatal("the kept demo model's config.json names an architecture: this test wants one written before")
+	}
+	r, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Model.Architecture != ArchCNN {
+		t.Errorf("architecture %q, want %q", r.Model.Architecture, ArchCNN)
+	}
+	now := Defaults().Model
+	now.Gridsize, now.NFiltersScale = r.Model.Gridsize, r.Model.NFiltersScale
+	now.Init, now.InputTransform, now.ProbeBig = r.Model.Init, r.Model.InputTransform, r.Model.ProbeBig
+	if d := SameModel(Run{Model: r.Model}, Run{Model: now}); d != "" {
+		t.Errorf("the legacy model differs from today's defaults: %s", d)
+	}
+	fno := r
+	fno.Model.Architecture = ArchFFNO
+	back, err := Unmarshal(fno.Marshal())
+	if err != nil || back.Model != fno.Model {
+		t.Errorf("round trip of an ffno model: %v, %+v", err, back.Model)
 	}
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
 // ReLU is max(x, 0). Its gradient is 1 where x > 0 and 0 elsewhere (at 0 too,
@@ -27,3 +28,8 @@ func Tanh(x *graph.Node) *graph.Node { return graph.Tanh(x) }
 
 // SiLU (swish) is x·sigmoid(x).
 func SiLU(x *graph.Node) *graph.Node { return graph.Mul(x, graph.Logistic(x)) }
+
+// GELU is the Gaussian error linear unit x·Φ(x), Φ the standard normal
+// cumulative distribution (exact, through Erf), the activation of the
+// Fourier neural operator generators.
+func GELU(x *graph.Node) *graph.Node { return activations.Gelu(x) }

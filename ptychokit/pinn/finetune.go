@@ -19,7 +19,7 @@ import (
 // and the optimiser and the loop start from zero.
 
 // finetuneScopes are the scopes whose variables a fine-tune copies.
-var finetuneScopes = []string{"/" + ScopeEncoder, "/" + ScopeAmplitude, "/" + ScopePhase, "/" + ScopeInput}
+var finetuneScopes = []string{"/" + ScopeEncoder, "/" + ScopeAmplitude, "/" + ScopePhase, "/" + ScopeGenerator, "/" + ScopeInput}
 
 // initFrom copies the network of the model in dir into ctx, which must not
 // hold those variables yet. The model's options must equal cfg's.

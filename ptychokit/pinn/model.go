@@ -104,9 +104,7 @@ func Forward(ctx *context.Context, m config.Model, nphotons float64, counts, off
 	if m.Precision == config.PrecisionBF16 {
 		x = ConvertDType(x, dtypes.BFloat16) // the decoders' output convolutions return to float32
 	}
-	features := encoder(ctx.In(ScopeEncoder), m, x)
-	amp := decoder(ctx.In(ScopeAmplitude), m, features, ampActivation(m.AmpActivation))
-	phase := decoder(ctx.In(ScopePhase), m, features, func(v *Node) *Node { return MulScalar(Tanh(v), math.Pi) })
+	amp, phase := generate(ctx, m, x)
 
 	// [B, N, N, C] → [B, C, N, N] for the physics (leading axes are batch).
 	toChannelsFirst := func(v *Node) *Node { return TransposeAllDims(v, 0, 3, 1, 2) }

@@ -522,6 +522,9 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 const valLossName = "val_loss"
 
 func describeModel(m config.Model) string {
+	if m.Architecture != config.ArchCNN {
+		return fmt.Sprintf("%s %s N=%d gridsize=%d width=%d modes=%d blocks=%d", m.ModelType, m.Architecture, m.N, m.Gridsize, m.FNOWidth, m.FNOModes, m.FNOBlocks)
+	}
 	enc, _ := m.Filters()
 	return fmt.Sprintf("%s N=%d gridsize=%d filters=%v", m.ModelType, m.N, m.Gridsize, enc)
 }
