@@ -3,9 +3,9 @@ package data
 import (
 	"archive/zip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
-	"errors"
 	"io"
 	"math"
 	"runtime"
