@@ -253,7 +253,8 @@ func segmentIndex(zf *zip.File) (size int64, compressed []uint32, ok bool) {
 // index into out, the segments side by side: out's float slice is
 // allocated whole (the caller checked that the entry's claim is plausible
 // for its compressed size) and each segment inflates straight into its
-// part. The CRC-32 of the whole member is checked after.
+// part. Each segment's CRC-32 is taken as it inflates; combined, they must
+// be the member's.
 func (a *archive) inflateSegments(e *npyEntry, out *decoded, size int64, compressed []uint32, n int) error {
 	h := e.header
 	need := int64(n) * int64(out.dtype.size)
@@ -274,6 +275,7 @@ func (a *archive) inflateSegments(e *npyEntry, out *decoded, size int64, compres
 		offsets[i+1] = offsets[i] + int64(c)
 	}
 	errs := make([]error, len(compressed))
+	crcs := make([]uint32, len(compressed)) // of each segment's uncompressed bytes, combined after
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(compressed)) {
@@ -285,16 +287,22 @@ func (a *archive) inflateSegments(e *npyEntry, out *decoded, size int64, compres
 				r := kflate.NewReader(io.NewSectionReader(a.ra, start+offsets[k], int64(compressed[k])))
 				// Member bytes [u0, u1): the header's part, then the data's.
 				if u0 < h.dataOffset {
-					if _, err := io.ReadFull(r, head[u0:min(u1, h.dataOffset)]); err != nil {
+					part := head[u0:min(u1, h.dataOffset)]
+					if _, err := io.ReadFull(r, part); err != nil {
 						errs[k] = err
 						continue
 					}
+					crcs[k] = crc32.Update(crcs[k], crc32.IEEETable, part)
 					u0 = min(u1, h.dataOffset)
 				}
-				if u1 > u0 {
-					if _, err := io.ReadFull(r, dst[u0-h.dataOffset:u1-h.dataOffset]); err != nil {
+				for u0 < u1 { // a chunk at a time, its CRC taken while it is in cache
+					part := dst[u0-h.dataOffset : min(u1, u0+chunkBytes)-h.dataOffset]
+					if _, err := io.ReadFull(r, part); err != nil {
 						errs[k] = err
+						break
 					}
+					crcs[k] = crc32.Update(crcs[k], crc32.IEEETable, part)
+					u0 += int64(len(part))
 				}
 				r.Close()
 			}
@@ -313,7 +321,10 @@ func (a *archive) inflateSegments(e *npyEntry, out *decoded, size int64, compres
 			return fmt.Errorf("corrupt entry: %w", err)
 		}
 	}
-	crc := crc32.Update(crc32.Update(0, crc32.IEEETable, head), crc32.IEEETable, dst)
+	var crc uint32
+	for k, c := range crcs {
+		crc = crc32Combine(crc, c, min(int64(k+1)*size, member)-int64(k)*size)
+	}
 	if crc != e.zf.CRC32 {
 		return fmt.Errorf("corrupt entry: %w", zip.ErrChecksum)
 	}

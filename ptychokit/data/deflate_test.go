@@ -124,3 +124,41 @@ func TestSegmentedDeflateDamaged(t *testing.T) {
 		t.Errorf("inconsistent index: %v (values equal: %v)", err, err == nil && slices.Equal(entries["diffraction"].Value.([]float32), amp))
 	}
 }
+
+// TestStoredParallel: a stored array large enough to be read by every core
+// (parallelReadBytes) comes back as written, its statistics those of one
+// pass (a negative value is found where it is), and a flipped byte in its
+// middle is a checksum error naming the key.
+func TestStoredParallel(t *testing.T) {
+	t.Parallel()
+	amp := make([]float32, parallelReadBytes/4+12345)
+	for i := range amp {
+		amp[i] = float32(i%1000) / 3
+	}
+	amp[len(amp)-7] = -1
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.npz")
+	if err := WriteArrays(path, []Entry{{Name: "diffraction", Shape: []int{len(amp)}, Value: amp}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := openArchive(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.read(a.byKey["diffraction"])
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.f32, amp) || d.stats.bad != len(amp)-7 || d.stats.integral || d.stats.max != 999.0/3 {
+		t.Errorf("values equal %v, first bad %d (want %d), integral %v, max %g", slices.Equal(d.f32, amp), d.stats.bad, len(amp)-7, d.stats.integral, d.stats.max)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	if _, err := ReadArrays(writeFile(t, dir, "flipped.npz", b)); err == nil || !strings.Contains(err.Error(), `key "diffraction": corrupt entry: zip: checksum error`) {
+		t.Errorf("flipped byte: %v", err)
+	}
+}

@@ -70,10 +70,34 @@
 // entry, all before any data are read: a corrupt file gives an error, never
 // a panic and never an allocation larger than the file could hold. The zip
 // container is read with archive/zip (npyio's npz reader hides the entry
-// sizes those checks need); the array data are decoded by npyio, after
-// those checks and behind a recover. WriteArrays encodes .npy itself, as
-// numpy does (version 1.0 header, data aligned to 64 bytes): npyio's writer
-// inspects every element by reflection, 30 times slower on a 35 MB scan.
+// sizes those checks need).
+//
+// # Speed
+//
+// Arrays are decoded in one pass, a chunk at a time: float and complex
+// data are read straight into their Go slices (one copy, from the file for
+// a stored entry, from the inflater for a deflated one), and the values
+// Validate would walk again (finite, non-negative diffraction, finite Y)
+// are checked while each chunk is in cache. Load decodes the entries side
+// by side. Writers store entries uncompressed by default, as numpy's savez
+// does; WriteOptions.Compress deflates each entry in 1 MiB segments on
+// every core, still one ordinary DEFLATE stream, with an index in the zip
+// extra field that lets this package inflate the segments side by side
+// (deflate.go). The measurements are in docs/io.md.
+//
+// npyio decodes what it handles well and this package needs rarely: single
+// unicode strings ("<U…", the name and comments of a ptychodus product),
+// from the entry's own bytes once this package's parser has checked the
+// header. Numbers are decoded here because npyio reads an array one
+// element per call (about 3× slower into a []float32, BenchmarkScanIO),
+// and WriteArrays encodes .npy itself, as numpy does (version 1.0 header,
+// data aligned to 64 bytes), because npyio's writer inspects every element
+// by reflection (30 times slower on a 35 MB scan).
+//
+// # ptychodus products
+//
+// WriteProduct and ReadProduct read and write the NPZ product of ptychodus
+// (see Product); ReadReconstruction accepts one too.
 //
 // # Groups
 //

@@ -379,6 +379,12 @@ func (r *Report) String() string {
 		verdict = "BREAKS the canonical contract"
 	}
 	fmt.Fprintf(&b, "%s: %s\n", filepath.Base(r.Path), verdict)
+	for _, k := range r.Keys {
+		if k.Name == productX {
+			b.WriteString("a ptychodus product (a reconstruction, not a scan): reconstruct --init_from and eval --reconstruction read it\n")
+			break
+		}
+	}
 	if r.DiffractionKey == "" {
 		if r.Uses[1].OK {
 			b.WriteString("no diffraction: usable as simulation input\n")

@@ -593,12 +593,24 @@ func npyDataBytes(e Entry) int64 {
 func writeNpyData(w io.Writer, e Entry) error {
 	switch v := e.Value.(type) {
 	case []float32:
+		if hostLittleEndian {
+			return writeDirect(w, v)
+		}
 		return encode(w, v, 4, putFloat32s)
 	case []float64:
+		if hostLittleEndian {
+			return writeDirect(w, v)
+		}
 		return encode(w, v, 8, putFloat64s)
 	case []complex64:
+		if hostLittleEndian {
+			return writeDirect(w, v)
+		}
 		return encode(w, v, 8, putComplex64s)
 	case []complex128:
+		if hostLittleEndian {
+			return writeDirect(w, v)
+		}
 		return encode(w, v, 16, putComplex128s)
 	case []int64:
 		return encode(w, v, 8, putInt64s)
@@ -614,6 +626,23 @@ func writeNpyData(w io.Writer, e Entry) error {
 		}
 		_, err := w.Write(b)
 		return err
+	}
+	return nil
+}
+
+// writeDirect writes float data as they lie in memory, which on a
+// little-endian host is the file's layout, 4 MiB at a time.
+func writeDirect[T float32 | float64 | complex64 | complex128](w io.Writer, v []T) error {
+	if len(v) == 0 {
+		return nil
+	}
+	b := asBytes(v)
+	for len(b) > 0 {
+		k := min(len(b), 4<<20)
+		if _, err := w.Write(b[:k]); err != nil {
+			return err
+		}
+		b = b[k:]
 	}
 	return nil
 }

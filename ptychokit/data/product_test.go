@@ -240,3 +240,19 @@ func TestProductErrors(t *testing.T) {
 		t.Errorf("writing a product without a pixel size: %v", err)
 	}
 }
+
+// TestInspectProduct: inspect says what a product is and what reads it.
+func TestInspectProduct(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "product.npz")
+	if err := WriteProduct(path, testProduct(6), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Inspect(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.String(); !strings.Contains(s, "a ptychodus product") || !strings.Contains(s, "unicode string (<U17)") {
+		t.Errorf("inspect of a product:\n%s", s)
+	}
+}

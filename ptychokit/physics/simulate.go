@@ -109,9 +109,6 @@ func Simulate(opts SimOptions) (ds *data.Dataset, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
-	objReT, objImT := ImageTensors(opts.Object)
-	prReT, prImT := ImageTensors(opts.Probe)
-
 	// Batches run side by side, one per core on the CPU (the pure-Go
 	// backend runs a batch of this size mostly on one core), two on an
 	// accelerator so that copying one batch back overlaps computing the
@@ -133,8 +130,14 @@ func Simulate(opts SimOptions) (ds *data.Dataset, err error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each worker has its own input tensors: a tensor is not safe to
+			// hand to two executions at once (its device copy is cached on
+			// first use).
+			objReT, objImT := ImageTensors(opts.Object)
+			prReT, prImT := ImageTensors(opts.Probe)
+			images := []*tensors.Tensor{objReT, objImT, prReT, prImT}
 			for b := range next {
-				errs[b] = simulateBatch(exec, b*batch, batch, count, n, opts, []*tensors.Tensor{objReT, objImT, prReT, prImT}, diffraction, truth)
+				errs[b] = simulateBatch(exec, b*batch, batch, count, n, opts, images, diffraction, truth)
 			}
 		}()
 	}

@@ -154,3 +154,31 @@ func TestSimulateCanonicalSize(t *testing.T) {
 	}
 	t.Logf("simulated %d patterns of %d² from a %d×%d object in %v", ds.Count, n, obj.H, obj.W, time.Since(start))
 }
+
+// TestSimulateBatchesSideBySide: many small batches, run side by side on
+// every core, give the patterns of a few large ones (to float32 rounding:
+// the matrix products may block differently) and the same true patches.
+func TestSimulateBatchesSideBySide(t *testing.T) {
+	opts := simTestOptions()
+	opts.Noiseless = true
+	few, err := Simulate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.BatchSize = 2 // 11 batches
+	many, err := Simulate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tol = 1e-5 // relative, float32 products summed in another order
+	for i, a := range few.Diffraction {
+		if d := math.Abs(float64(a - many.Diffraction[i])); d > tol*(math.Abs(float64(a))+1e-3) {
+			t.Fatalf("pixel %d (pattern %d): %g with batches of 8, %g with batches of 2", i, i/(few.N*few.N), a, many.Diffraction[i])
+		}
+	}
+	for i := range few.Y {
+		if few.Y[i] != many.Y[i] {
+			t.Fatalf("Y[%d]: %v against %v", i, few.Y[i], many.Y[i])
+		}
+	}
+}

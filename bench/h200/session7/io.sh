@@ -16,13 +16,13 @@ timed() { local log=$1 limit=$2; shift 2
   echo "rc=$?" >> "$log.raw"; tr '\r' '\n' < "$log.raw" | grep -v '^\s*$' | tail -25 > "$OUT/$log"; }
 { date -u; nproc; free -g | head -2; df -h $W | tail -1; nvidia-smi --query-gpu=name,memory.total --format=csv,noheader; } > "$OUT/env.txt" 2>&1
 
-timed simulate.txt 150 $B simulate --object grf --N 128 --n_images 65536 --seed 1 --output_file $S
+timed simulate.txt 100 $B simulate --object grf --N 128 --n_images 65536 --seed 1 --output_file $S
 ls -l $S >> "$OUT/simulate.txt" 2>&1
-timed reconstruct.txt 120 $B reconstruct --algo rpie --iterations 6 --batch_size 1024 --data $S --output_dir $W/rpie
+timed reconstruct.txt 80 $B reconstruct --algo rpie --iterations 6 --batch_size 1024 --data $S --output_dir $W/rpie
 rm -f $S
-timed bench_io.txt 150 $B bench --io --io_patterns 1024,4096,16384 --io_iterations 3 --io_batch_size 1024 --io_dir $W \
+timed bench_io.txt 90 $B bench --io --io_patterns 1024,4096,16384 --io_iterations 3 --io_batch_size 1024 --io_dir $W \
   --output_file "$OUT/bench_io.json"
-timed bench_io_deflated.txt 90 $B bench --io --compress --io_patterns 16384 --io_iterations 2 --io_batch_size 1024 --io_dir $W \
+timed bench_io_deflated.txt 50 $B bench --io --compress --io_patterns 16384 --io_iterations 2 --io_batch_size 1024 --io_dir $W \
   --output_file $W/bench_io_deflated.json
 rm -rf $W
 date -u >> "$OUT/env.txt"

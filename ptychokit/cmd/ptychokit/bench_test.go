@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -171,6 +172,46 @@ func TestBenchCLI(t *testing.T) {
 	for key := range want {
 		if !found[key] {
 			t.Errorf("no %s ratio to the peer: %+v", key, rep.Ratios)
+		}
+	}
+}
+
+// TestBenchIOCLI: bench --io runs a tiny scan end to end for each
+// --io_patterns and reports each in the table and the JSON.
+func TestBenchIOCLI(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "io.json")
+	var stdout, stderr bytes.Buffer
+	if code := runMainCaptured(t, &stdout, &stderr, "bench", "--io", "--device", "cpu", "--io_patterns", "6,10", "--io_N", "16",
+		"--io_iterations", "2", "--io_batch_size", "4", "--io_dir", t.TempDir(), "--output_file", out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report struct {
+		IO []struct {
+			Patterns   int     `json:"patterns"`
+			Iterations int     `json:"iterations"`
+			FileMB     float64 `json:"file_mb"`
+			Error      string  `json:"error"`
+		} `json:"io"`
+	}
+	if err := json.Unmarshal(b, &report); err != nil {
+		t.Fatal(err)
+	}
+	if len(report.IO) != 2 || report.IO[0].Patterns != 6 || report.IO[1].Patterns != 10 || report.IO[1].Iterations != 2 || report.IO[1].Error != "" || !(report.IO[1].FileMB > report.IO[0].FileMB) {
+		t.Errorf("report %+v", report.IO)
+	}
+	if !strings.Contains(stdout.String(), "10×16²") {
+		t.Errorf("no table line for 10 patterns:\n%s", stdout.String())
+	}
+	for _, bad := range [][]string{{"--io_N", "15"}, {"--io_patterns", "x"}} {
+		stdout.Reset()
+		stderr.Reset()
+		args := append([]string{"bench", "--io", "--device", "cpu", "--output_file", ""}, bad...)
+		if code := runMainCaptured(t, &stdout, &stderr, args...); code == 0 || !strings.Contains(stderr.String(), bad[0]) {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, stderr.String())
 		}
 	}
 }

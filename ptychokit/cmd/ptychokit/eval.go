@@ -134,11 +134,19 @@ func notCrossed(c metrics.Crossing) string {
 }
 
 // readObject reads the first of keys that path holds as a complex [H, W]
-// image, and xcoords/ycoords when present.
+// image, and xcoords/ycoords when present; of a ptychodus product, its
+// object and positions.
 func readObject(path string, keys ...string) (img *data.ComplexImage, xs, ys []float64, err error) {
 	entries, err := data.ReadArrays(path)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if data.IsProduct(entries) { // a ptychodus product: object (1, H, W), positions in metres
+		r, err := data.ReadReconstruction(path)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return r.Object, r.XCoords, r.YCoords, nil
 	}
 	for _, key := range keys {
 		e, ok := entries[key]
