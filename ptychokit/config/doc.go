@@ -12,6 +12,10 @@
 // an error that names the file and the key. nphotons 0 means "the photons of
 // the training data": training resolves it and saves the value it used.
 //
+// The commands' flag files are here too: ApplyFlagFile reads --config (JSON
+// or YAML, keys are flag names) under the command line, and WriteFlags
+// records a run's effective flags as flags.json.
+//
 // Shapes, units and Fourier conventions are those of the glossary in package
 // github.com/ptychokit/ptychokit/ptychokit.
 package config

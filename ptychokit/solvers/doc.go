@@ -29,6 +29,12 @@
 // a reconstruction compiles one graph. The object and probe stay on the backend between
 // batches.
 //
+// Beyond the object and probe, a reconstruction can refine the scan
+// positions (PositionOptions.Correct, with an optional global affine
+// constraint, affine.go) and model a partially coherent beam as several
+// incoherent probe modes (ProbeOptions.Modes, modes.go); the probe tensor is
+// [M, N, N] on the backend either way.
+//
 // Costs are normalised by Σd² over all patterns (see IterationRecord) and
 // measured during the sweep, before each batch's update.
 package solvers
