@@ -227,3 +227,57 @@ func peakRSSMiB() float64 {
 	}
 	return 0
 }
+
+// spectralFLOPs counts the multiply-adds (×2) of the products of one
+// forward pass of a spectral layer on [b, n, n, c] → c keeping m modes: the
+// truncated DFTs along x and y, the per-frequency channel mix, and the
+// inverses. A training step costs about three times that (the input and
+// weight gradients are products of the same sizes).
+func spectralFLOPs(b, n, c, m int, factorised bool) float64 {
+	fb, fn, fc, fm := float64(b), float64(n), float64(c), float64(m)
+	if factorised {
+		perAxis := 2*2*fc*fn*fn*fm + 4*2*fm*fn*fc*fc + 2*2*fc*fn*fm*fn
+		return fb * 2 * perAxis
+	}
+	alongX := 2 * 2 * fc * fn * fn * fm         // forward and inverse, each 2 real products [c·n, n]×[n, m]
+	alongY := 2 * 4 * 2 * fc * fm * fn * 2 * fm // forward and inverse, each 4 real products [c·m, n]×[n, 2m]
+	mix := 4 * 2 * 2 * fm * fm * fc * fc        // 4 real products a kept frequency
+	return fb * (2*alongX + alongY + mix)
+}
+
+// The spectral layers of the Fourier generators against the 3×3 convolution
+// that sits beside them in every block, at N = 64, 12 modes, batch 8, widths
+// 8 (the CPU runs) and 32 (PtychoPINN's): one training step each, the input
+// gradient included. PTYCHOKIT_DEVICE=gpu times them on XLA.
+//
+//	go test -run '^$' -bench 'SpectralLayers' -benchtime 5x ./ptychokit/nn
+func BenchmarkSpectralLayers(b *testing.B) {
+	const batch, n, modes = 8, 64, 12
+	for _, width := range []int{8, 32} {
+		layers := []struct {
+			name  string
+			flops float64
+			layer func(ctx *context.Context, x *graph.Node) *graph.Node
+		}{
+			{"conv3x3", convFLOPs(batch, n, n, width, width, 3, true), func(ctx *context.Context, x *graph.Node) *graph.Node {
+				return Conv2D(ctx.In("conv"), x, width, 3, 1)
+			}},
+			{"spectral2d", 3 * spectralFLOPs(batch, n, width, modes, false), func(ctx *context.Context, x *graph.Node) *graph.Node {
+				return SpectralConv2D(ctx.In("fno"), x, width, modes)
+			}},
+			{"factorised", 3 * spectralFLOPs(batch, n, width, modes, true), func(ctx *context.Context, x *graph.Node) *graph.Node {
+				return FactorizedSpectralConv2D(ctx.In("ffno"), x, modes)
+			}},
+		}
+		for _, l := range layers {
+			b.Run(fmt.Sprintf("%s/width%d", l.name, width), func(b *testing.B) {
+				// A fresh input a run: benchStep opens a backend of its own.
+				x := randomImages(batch, n, n, width)
+				benchStep(b, x, l.flops, func(ctx *context.Context, x *graph.Node) *graph.Node {
+					scale := ctx.VariableWithValue("scale", float32(1)).ValueGraph(x.Graph())
+					return meanSquare(l.layer(ctx, graph.Mul(x, scale)))
+				})
+			})
+		}
+	}
+}

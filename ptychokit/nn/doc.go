@@ -1,5 +1,6 @@
 // Package nn holds the portable network layers of ptychokit: 2-D convolution,
-// 2×2 max-pooling, nearest ×2 upsampling, zero-padding, dense layers and the
+// 2×2 max-pooling, nearest ×2 upsampling, zero-padding, dense layers,
+// spectral (Fourier-operator) convolutions, instance normalisation and the
 // activations PtychoPINN needs, written once for every GoMLX backend.
 //
 // # Conventions
@@ -39,7 +40,13 @@
 //     batch ≥ 256);
 //   - zero-padding: Concatenate with zeros (Pad has no gradient in GoMLX);
 //   - matrix products (MatMul, Dense): DotGeneral with a gradient of two
-//     DotGenerals.
+//     DotGenerals;
+//   - spectral convolutions (SpectralConv2D, FactorizedSpectralConv2D, see
+//     spectral.go): products with DFT matrices truncated to the kept modes,
+//     on every backend. They need no FFT, no complex dtype and no slicing,
+//     and the truncated transforms are small: at N = 64, width 32 and 12
+//     modes the 2-D layer's products are a third of the FLOPs of the 3×3
+//     convolution beside it in a block, so an FFT could save little.
 //
 // Where the backend has the native convolution and the ops its gradient needs
 // (ConvGeneral and Reverse: the XLA backends), Conv2D uses GoMLX's Convolve,

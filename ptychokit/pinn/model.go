@@ -65,7 +65,10 @@ type Output struct {
 // N/2×N/2, then Conv3×3 to C channels: amplitude sigmoid (or amp_activation),
 // phase π·tanh; zero-padded by N/4 to N×N. With probe_big a second head
 // (Upsample2 + Conv3×3 from the decoder's last features) fills the border
-// ring outside the central N/2×N/2. Patch = A·exp(iφ); with object_big and
+// ring outside the central N/2×N/2. With architecture fno, ffno or
+// fno_vanilla a Fourier-operator generator (operator, generators.go) takes
+// the place of the encoder and decoders, with the same heads. Patch =
+// A·exp(iφ); with object_big and
 // C > 1 the patches of a group are averaged in their overlaps (mergeGroups).
 // Physics: λ = fftshift(|DFT2(probe·patch)|²)/N² · exp(2·log_scale).
 //

@@ -139,6 +139,8 @@ func TestTrainInferCLIErrors(t *testing.T) {
 		{"missing file", []string{"train", "--train_data_file", filepath.Join(dir, "nope.npz"), "--output_dir", dir}, "nope.npz"},
 		{"bad gridsize", []string{"train", "--train_data_file", "x.npz", "--output_dir", dir, "--gridsize", "0"}, "gridsize"},
 		{"bad device", []string{"train", "--train_data_file", "x.npz", "--output_dir", dir, "--device", "tpu"}, "--device"},
+		{"bad architecture", []string{"train", "--train_data_file", "x.npz", "--output_dir", dir, "--architecture", "unet"}, "--architecture = unet: want cnn, fno, ffno or fno_vanilla"},
+		{"bad fno_modes", []string{"train", "--train_data_file", "x.npz", "--output_dir", dir, "--architecture", "ffno", "--fno_modes", "40"}, "--fno_modes = 40: want 1 to N/2 = 32"},
 		{"no model", []string{"infer", "--model_path", filepath.Join(dir, "none"), "--test_data", "x.npz", "--output_dir", dir}, "--model_path"},
 		{"corrupted checkpoint", []string{"infer", "--model_path", brokenModel, "--test_data", "x.npz", "--output_dir", dir}, "unreadable checkpoint"},
 	}
