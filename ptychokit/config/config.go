@@ -171,6 +171,9 @@ func (m *Model) legacyModelDefaults() {
 	if m.InputTransform == "" {
 		m.InputTransform = "none"
 	}
+	if m.Precision == "" { // written before the option existed
+		m.Precision = PrecisionFloat32
+	}
 	if m.Architecture == "" { // written before the generators existed: the CNN
 		m.Architecture = ArchCNN
 		m.FNOWidth, m.FNOModes, m.FNOBlocks, m.FNOCNNBlocks = DefaultFNOWidth, DefaultFNOModes, DefaultFNOBlocks, DefaultFNOCNNBlocks
@@ -197,8 +200,8 @@ type Training struct {
 	// StepsPerCall is how many training steps (batches) one compiled call of
 	// the device runs, one after another, each with its own Adam update: the
 	// same steps as one a call, fewer round trips to the host, which is what
-	// small batches on a GPU wait on. 0 chooses: 4 on a GPU at batches below
-	// 256 for the PINN model on one device, else 1 (see pinn.StepsPerCall).
+	// small batches on a GPU wait on; the unrolled graph compiles longer
+	// (see pinn.StepsPerCall for what was measured). 0 means 1.
 	StepsPerCall int `json:"steps_per_call,omitempty"`
 	// NEpochs is the maximum number of epochs (flag --max_epochs / --nepochs).
 	NEpochs int `json:"nepochs"`

@@ -26,7 +26,6 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
@@ -280,7 +279,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 	if mesh != nil {
 		devices = mesh.Devices()
 	}
-	perCall := StepsPerCall(backend, cfg, devices)
+	perCall := StepsPerCall(cfg, devices)
 	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad, perCall)
 	evalIndex := func(name string) int {
 		return slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == name })
@@ -393,23 +392,19 @@ func lockOutputDir(dir string, progress io.Writer) (*runlock.Lock, error) {
 }
 
 // StepsPerCall is the number of training steps one compiled call runs for
-// cfg on backend with `devices` devices (mesh): cfg.Training.StepsPerCall
-// when set, else 4 on a GPU at batches below 256, else 1. Several steps a
-// call need the PINN model on one device (the supervised loss and the
-// sharded batches take one step a call). On an H200 at batch 16, gridsize 2,
-// four steps a call ran 34.9 k patterns/s against 24.1 k at one
-// (bench/h200/session7/p1: the step waits on the host between calls).
-func StepsPerCall(backend backends.Backend, cfg config.Run, devices int) int {
+// cfg with `devices` devices (mesh): cfg.Training.StepsPerCall, 1 when
+// unset. Several steps a call need the PINN model on one device (the
+// supervised loss and the sharded batches take one step a call). Measured on
+// an H200 (bench/h200/session7, gridsize 2, batch 16, lines_N64): 4 a call
+// made a step 2.56 ms against 3.28 ms, but 10 epochs of the train command
+// took 17.5 s against 11.9 s, the unrolled graphs (one for the full calls,
+// one for the shorter last call of an epoch) compiling longer than the
+// steps saved; so it is not the default.
+func StepsPerCall(cfg config.Run, devices int) int {
 	if cfg.Model.ModelType == config.ModelSupervised || devices > 1 {
 		return 1
 	}
-	if k := cfg.Training.StepsPerCall; k > 0 {
-		return k
-	}
-	if device.IsCPU(backend) || cfg.Training.BatchSize >= 256 {
-		return 1
-	}
-	return 4
+	return max(cfg.Training.StepsPerCall, 1)
 }
 
 // callLosses hands, within one training graph, the summed loss of the

@@ -55,7 +55,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.Float64Var(&t.MAEWeight, "mae_weight", t.MAEWeight, "weight of the mean absolute error on amplitudes")
 	fs.Float64Var(&t.RealspaceMAEWeight, "realspace_mae_weight", t.RealspaceMAEWeight, "weight of the real-space MAE against 'Y' (supervised; set it > 0 with --model_type supervised)")
 	fs.IntVar(&t.BatchSize, "batch_size", t.BatchSize, "groups per training step")
-	fs.IntVar(&t.StepsPerCall, "steps_per_call", t.StepsPerCall, "training steps (batches, one Adam update each) run by one compiled device call: fewer host round trips at small batches; 0 = 4 on a GPU below batch 256, else 1")
+	fs.IntVar(&t.StepsPerCall, "steps_per_call", t.StepsPerCall, "training steps (batches, one Adam update each) run by one compiled device call: fewer host round trips at small batches (H200, batch 16: a step 2.6 ms instead of 3.3 ms), a longer compile (a short run ends later); 0 = 1")
 	fs.IntVar(&t.NEpochs, "max_epochs", t.NEpochs, "maximum number of epochs (PtychoPINN's nepochs)")
 	fs.IntVar(&t.NEpochs, "nepochs", t.NEpochs, "alias of --max_epochs")
 	fs.Float64Var(&t.LearningRate, "learning_rate", t.LearningRate, "Adam's initial learning rate")
