@@ -19,7 +19,7 @@ $B simulate --device cpu --object lines --object_size 392 --probe .gpu7/run1084_
   --n_images 0 --nphotons 1e9 --seed 40 --save_Y=false --output_file $T 2>&1 | tail -1
 for arch in cnn fno ffno fno_vanilla; do
   S=$(date +%s)
-  timeout 80 $B study --output_dir $W/$arch --data $T --test_data_file $P --gridsize 2 --n_groups 2048 \
+  timeout 60 $B study --output_dir $W/$arch --data $T --test_data_file $P --gridsize 2 --n_groups 2048 \
     --seeds 1-5 --jobs 5 --max_epochs 30 --architecture $arch > $W/$arch.out 2> $W/$arch.err
   echo "== $arch rc=$? wall $(( $(date +%s) - S )) s" >> $W/$arch.out
   for h in $W/$arch/*/seed*/history.csv; do
