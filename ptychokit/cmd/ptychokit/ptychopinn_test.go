@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func TestPtychoPINNCommandVerbatim(t *testing.T) {
 		math.Abs(cfg.Training.NPhotons/1e9-1) > 1e-3 {
 		t.Errorf("config.json does not hold the command: %+v", cfg)
 	}
-	if !strings.Contains(errOut, "nphotons 1e+09: read from the data") {
+	if !strings.Contains(errOut, fmt.Sprintf("nphotons %.6g: read from the data", cfg.Training.NPhotons)) { // the estimate, ~1e9
 		t.Errorf("no line saying where nphotons came from:\n%s", errOut)
 	}
 	if rows := readCSV(t, filepath.Join(dir, "history.csv")); len(rows) != 3 || rows[1][0] != "1" || rows[2][0] != "2" {
