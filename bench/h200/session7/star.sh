@@ -39,4 +39,5 @@ for name in plain both_pc_modes3; do
   timeout 120 $B reconstruct --device $DEV --data $S --iterations $IT --output_dir $W/all-$name "${args[@]}" > $W/all-$name.log 2>&1
   echo "whole scan, $name: $(grep -h '^cost' $W/all-$name.log)" | tee -a $R
 done
+awk '$2 == "FRC50" { if ($1 == "plain") p = $3; else if (p != "") printf "share of %-20s FRC50 %+.3f of Nyquist over plain rPIE\n", $1, $3 - p }' $R | tee -a $R
 date | tee -a $R
