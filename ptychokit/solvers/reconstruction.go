@@ -581,7 +581,13 @@ func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*da
 // object, probe, xcoords, ycoords), which `ptychokit eval` and
 // data.ReadReconstruction read.
 func (r *Result) Write(path string) error {
-	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, ProbeModes: r.ProbeModes, XCoords: r.XCoords, YCoords: r.YCoords})
+	return data.WriteReconstruction(path, r.Reconstruction())
+}
+
+// Reconstruction is the result as the object stage the file formats hold:
+// object, probe (with its modes) and positions.
+func (r *Result) Reconstruction() *data.Reconstruction {
+	return &data.Reconstruction{Object: r.Object, Probe: r.Probe, ProbeModes: r.ProbeModes, XCoords: r.XCoords, YCoords: r.YCoords}
 }
 
 // Seconds is the wall time of all the iterations of the result (the first,

@@ -294,7 +294,7 @@ func secondsPerIteration(h []solvers.IterationRecord) float64 {
 // writeReconstruction writes the NPZ, history.csv, summary.json and figures.
 func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out *outputFlags) error {
 	obj, prb := res.Object, res.Probe
-	rec := &data.Reconstruction{Object: res.Object, Probe: res.Probe, XCoords: res.XCoords, YCoords: res.YCoords}
+	rec := res.Reconstruction()
 	if err := data.WriteReconstructionWith(filepath.Join(dir, reconstructionFile), rec, out.options()); err != nil {
 		return fmt.Errorf("write %s: %w", reconstructionFile, err)
 	}
