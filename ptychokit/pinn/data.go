@@ -33,6 +33,12 @@ type Groups struct {
 	InputScale float64
 	// CanvasPad is the margin the overlap merge needs: ceil(max |offset|) + 1.
 	CanvasPad int
+
+	// src and scale make the network's input of a group on demand (gather)
+	// where Counts is not built: inference streams a scan through the
+	// network without a second copy of its diffraction.
+	src   []float32
+	scale float32
 }
 
 // MakeGroups groups nImages groups of a dataset's scan points (data.Groups,
@@ -43,6 +49,12 @@ type Groups struct {
 // supervised model); it is an error when the dataset has no Y, and when
 // nphotons is still 0 ("from the data": PrepareTraining resolves it).
 func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (*Groups, error) {
+	return makeGroups(ds, cfg, nImages, needTruth, true)
+}
+
+// makeGroups is MakeGroups; without materialize, Counts stays nil and
+// gather scales each group's diffraction from ds when it is asked for.
+func makeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth, materialize bool) (*Groups, error) {
 	m := cfg.Model
 	n, c := m.N, m.Channels()
 	name := ds.Path
@@ -79,7 +91,10 @@ func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (
 	scale := float32(inputScale * PhysicsScale(cfg.Training.NPhotons, n))
 	count := len(grouping.Index)
 	gr := &Groups{N: n, C: c, Count: count, Grouping: grouping, InputScale: inputScale,
-		Counts: make([]float32, count*n*n*c), Offsets: make([]float32, count*c*2)}
+		Offsets: make([]float32, count*c*2), src: ds.Diffraction, scale: scale}
+	if materialize {
+		gr.Counts = make([]float32, count*n*n*c)
+	}
 	if needTruth {
 		gr.TrueRe = make([]float32, count*n*n*c)
 		gr.TrueIm = make([]float32, count*n*n*c)
@@ -89,11 +104,10 @@ func MakeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth bool) (
 		if len(members) != c {
 			return nil, fmt.Errorf("%s: group %d has %d members, want gridsize² = %d", name, gi, len(members), c)
 		}
+		if materialize {
+			gr.scaleInto(members, gr.Counts[gi*n*n*c:(gi+1)*n*n*c])
+		}
 		for ch, p := range members {
-			src := ds.Diffraction[p*n*n : (p+1)*n*n]
-			for i, v := range src {
-				gr.Counts[(gi*n*n+i)*c+ch] = v * scale
-			}
 			if needTruth {
 				y := ds.Y[p*n*n : (p+1)*n*n]
 				for i, v := range y {
@@ -227,8 +241,31 @@ func (g *Groups) gather(idx []int) (counts, offsets *tensors.Tensor) {
 func (g *Groups) gatherInto(idx []int, cs, os []float32) {
 	per, po := g.N*g.N*g.C, g.C*2
 	for b, gi := range idx {
-		copy(cs[b*per:(b+1)*per], g.Counts[gi*per:(gi+1)*per])
+		if g.Counts != nil {
+			copy(cs[b*per:(b+1)*per], g.Counts[gi*per:(gi+1)*per])
+		} else {
+			g.scaleInto(g.Grouping.Index[gi], cs[b*per:(b+1)*per])
+		}
 		copy(os[b*po:(b+1)*po], g.Offsets[gi*po:(gi+1)*po])
+	}
+}
+
+// scaleInto writes the network input of the group of scan points members,
+// the scaled diffraction [N, N, C] (channel c the pattern of members[c]),
+// into dst.
+func (g *Groups) scaleInto(members []int, dst []float32) {
+	n, c, scale := g.N, g.C, g.scale
+	for ch, p := range members {
+		src := g.src[p*n*n : (p+1)*n*n]
+		if c == 1 {
+			for i, v := range src {
+				dst[i] = v * scale
+			}
+			continue
+		}
+		for i, v := range src {
+			dst[i*c+ch] = v * scale
+		}
 	}
 }
 

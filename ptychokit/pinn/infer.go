@@ -6,8 +6,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
@@ -120,66 +121,154 @@ type Prediction struct {
 }
 
 // Predict runs the network on nImages groups of ds (0: every scan point,
-// see data.Groups), batchSize groups at a time (0: the training batch size).
-func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (p *Prediction, err error) {
-	defer func() { err = oom.Explain(err, batchSize) }()
-	defer recoverInto(&err, "predict")
-	cfg := m.Config
-	groups, err := MakeGroups(ds, cfg, nImages, false)
+// see data.Groups), batchSize groups at a time (0: DefaultInferBatch), and
+// keeps every patch. Reconstruct stitches the patches as they come instead.
+func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (*Prediction, error) {
+	n, c := m.Config.Model.N, m.Config.Model.Channels()
+	var p *Prediction
+	err := m.predictEach(ds, nImages, batchSize, func(groups *Groups) {
+		p = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
+	}, func(b predicted) error {
+		copy(p.Patches[b.first*c*n*n:], b.patches)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if batchSize <= 0 {
-		batchSize = cfg.Training.BatchSize
+	p.X, p.Y = patchCentres(ds, p.Groups.Grouping.Index, 0, 0)
+	return p, nil
+}
+
+// patchCentres returns the centres of the patches of the groups index,
+// group-major, moved by (offX, offY).
+func patchCentres(ds *data.Dataset, index [][]int, offX, offY float64) (x, y []float64) {
+	for _, members := range index {
+		for _, pt := range members {
+			x = append(x, ds.XCoords[pt]+offX)
+			y = append(y, ds.YCoords[pt]+offY)
+		}
 	}
+	return x, y
+}
+
+// DefaultInferBatch is the number of groups a forward pass of inference
+// takes when none is asked for: the training batch size on the CPU, where a
+// bigger batch buys nothing, and at least 1024 on an accelerator, where a
+// batch of 16 leaves the device waiting on the host (on the H200 a
+// 65 536-pattern scan took 4 096 calls).
+func DefaultInferBatch(backend backends.Backend, cfg config.Run) int {
+	if device.IsCPU(backend) {
+		return cfg.Training.BatchSize
+	}
+	return max(cfg.Training.BatchSize, 1024)
+}
+
+// predicted is one batch of predicted patches: groups first, first+1, …,
+// patches [groups·C, N, N], group-major.
+type predicted struct {
+	first   int
+	patches []complex64
+}
+
+// predictEach runs the network over the groups of ds batch by batch and
+// hands each batch's patches to emit, in order, on the calling goroutine;
+// start sees the groups first. The network's input is scaled from ds batch
+// by batch (no second copy of the scan), the next batch is gathered while
+// the device runs this one, and emit runs while the device runs the next.
+func (m *Model) predictEach(ds *data.Dataset, nImages, batchSize int, start func(*Groups), emit func(predicted) error) (err error) {
+	if batchSize <= 0 {
+		batchSize = DefaultInferBatch(m.backend, m.Config)
+	}
+	defer func() { err = oom.Explain(err, batchSize) }()
+	defer recoverInto(&err, "predict")
+	cfg := m.Config
+	groups, err := makeGroups(ds, cfg, nImages, false, false)
+	if err != nil {
+		return err
+	}
+	start(groups)
 	pad := groups.CanvasPad
 	exec, err := context.NewExec(m.backend, m.ctx.Checked(false), func(ctx *context.Context, counts, offsets *Node) (*Node, *Node) {
 		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, pad)
 		return o.Re, o.Im
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer exec.Finalize()
 	m.shardExec(exec)
 	n, c := cfg.Model.N, cfg.Model.Channels()
-	p = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
-	// Every batch has the same size — a short last one repeats its last group
-	// and the copies are thrown away — so one compiled graph serves them all.
+
+	// Every batch has the same size — a short last one repeats its last
+	// group and the copies are thrown away — so one compiled graph serves
+	// them all.
 	size := min(batchSize, groups.Count)
-	for start := 0; start < groups.Count; start += batchSize {
-		idx := make([]int, 0, size)
-		for i := start; i < min(start+batchSize, groups.Count); i++ {
-			idx = append(idx, i)
+	type input struct {
+		first, count    int
+		counts, offsets *tensors.Tensor
+	}
+	inputs := make(chan input, 1)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		defer close(inputs)
+		for first := 0; first < groups.Count; first += size {
+			count := min(size, groups.Count-first)
+			rows := make([]int, size)
+			for i := range rows {
+				rows[i] = first + min(i, count-1)
+			}
+			counts, offsets := groups.gather(rows)
+			select {
+			case inputs <- input{first, count, counts, offsets}:
+			case <-done:
+				return
+			}
 		}
-		rows := slices.Clone(idx)
-		for len(rows) < size {
-			rows = append(rows, idx[len(idx)-1])
+	}()
+	outputs := make(chan predicted, 1)
+	emitted := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range outputs {
+			if err == nil {
+				err = emit(b)
+			}
 		}
-		counts, offsets := groups.gather(rows)
-		outs, err := m.predictBatch(exec, counts, offsets)
+		emitted <- err
+	}()
+	defer func() {
+		if outputs != nil {
+			close(outputs)
+			<-emitted
+		}
+	}()
+	for in := range inputs {
+		outs, err := m.predictBatch(exec, in.counts, in.offsets)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		re := tensors.MustCopyFlatData[float32](outs[0])
 		im := tensors.MustCopyFlatData[float32](outs[1])
-		for b, gi := range idx {
+		for _, o := range outs {
+			o.FinalizeAll()
+		}
+		patches := make([]complex64, in.count*c*n*n)
+		for b := range in.count {
 			for ch := range c {
-				dst := p.Patches[(gi*c+ch)*n*n : (gi*c+ch+1)*n*n]
+				dst := patches[(b*c+ch)*n*n : (b*c+ch+1)*n*n]
 				for i := range dst {
 					src := (b*n*n+i)*c + ch // [B, N, N, C]
 					dst[i] = complex(re[src], im[src])
 				}
 			}
 		}
+		outputs <- predicted{first: in.first, patches: patches}
 	}
-	for _, members := range groups.Grouping.Index {
-		for _, pt := range members {
-			p.X = append(p.X, ds.XCoords[pt])
-			p.Y = append(p.Y, ds.YCoords[pt])
-		}
-	}
-	return p, nil
+	close(outputs)
+	err = <-emitted
+	outputs = nil
+	return err
 }
 
 // ReconstructOptions tune Reconstruct.
@@ -195,8 +284,12 @@ type ReconstructOptions struct {
 	// the windows the part the network predicts, the whole patch with
 	// probe_big and the central N/2×N/2 without.
 	Keep int
-	// BatchSize of the forward passes (0: the training batch size).
+	// BatchSize of the forward passes (0: DefaultInferBatch).
 	BatchSize int
+	// KeepPrediction keeps every patch in Reconstruction.Prediction (by
+	// default they are stitched and let go: a 65 536-pattern gridsize-2
+	// scan at N = 64 has 8.6 GB of them).
+	KeepPrediction bool
 }
 
 // Reconstruction is a stitched object with what goes beside it in the
@@ -208,7 +301,10 @@ type Reconstruction struct {
 	Probe *data.ComplexImage
 	// XCoords, YCoords are the dataset's scan positions in Object's frame.
 	XCoords, YCoords []float64
-	// Prediction holds the patches that were stitched.
+	// Patches is the number of patches stitched.
+	Patches int
+	// Prediction holds the patches that were stitched, with
+	// ReconstructOptions.KeepPrediction; nil otherwise.
 	Prediction *Prediction
 	// Stitch is how they were stitched, defaults filled in.
 	Stitch stitch.Options
@@ -227,12 +323,8 @@ type Reconstruction struct {
 // smallest canvas that holds every patch (stitch.Canvas), coordinates moved
 // into it.
 func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconstruction, error) {
-	n := m.Config.Model.N
+	n, c := m.Config.Model.N, m.Config.Model.Channels()
 	so, err := m.stitchOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	pred, err := m.Predict(ds, opts.NImages, opts.BatchSize)
 	if err != nil {
 		return nil, err
 	}
@@ -242,20 +334,75 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 	} else {
 		h, w, offX, offY = stitch.Canvas(ds.XCoords, ds.YCoords, n)
 	}
-	x := make([]float64, len(pred.X))
-	y := make([]float64, len(pred.Y))
-	for i := range x {
-		x[i], y[i] = pred.X[i]+offX, pred.Y[i]+offY
+	// The patches are stitched as they come, each batch into one of a few
+	// accumulators in turn (one goroutine each), merged at the end: the
+	// stitching keeps pace with the device, and the same batches always
+	// meet the same accumulator, so the result does not depend on timing.
+	workers := stitchWorkers()
+	accs := make([]*stitch.Accumulator, workers)
+	for i := range accs {
+		if accs[i], err = stitch.NewAccumulator(h, w, n, so); err != nil {
+			return nil, err
+		}
 	}
-	acc, err := stitch.NewAccumulator(h, w, n, so)
+	queues := make([]chan predicted, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	var pred *Prediction
+	var index [][]int
+	for i := range queues {
+		queues[i] = make(chan predicted, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range queues[i] {
+				if errs[i] != nil {
+					continue
+				}
+				groups := len(b.patches) / (c * n * n)
+				x, y := patchCentres(ds, index[b.first:b.first+groups], offX, offY)
+				if err := accs[i].Add(b.patches, x, y); err != nil {
+					errs[i] = fmt.Errorf("stitch: %w", err)
+				}
+			}
+		}()
+	}
+	batch := 0
+	err = m.predictEach(ds, opts.NImages, opts.BatchSize, func(groups *Groups) {
+		index = groups.Grouping.Index
+		if opts.KeepPrediction {
+			pred = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
+		}
+	}, func(b predicted) error {
+		if pred != nil {
+			copy(pred.Patches[b.first*c*n*n:], b.patches)
+		}
+		queues[batch%workers] <- b
+		batch++
+		return nil
+	})
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	if err := acc.Add(pred.Patches, x, y); err != nil {
-		return nil, fmt.Errorf("stitch: %w", err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	r := &Reconstruction{Object: acc.Image(), Probe: m.Probe(), Prediction: pred,
+	for _, a := range accs[1:] {
+		if err := accs[0].Merge(a); err != nil {
+			return nil, err
+		}
+	}
+	acc := accs[0]
+	r := &Reconstruction{Object: acc.Image(), Probe: m.Probe(), Patches: len(index) * c,
 		Stitch: acc.Options(), Weights: acc.Weights()}
+	if pred != nil {
+		pred.X, pred.Y = patchCentres(ds, index, offX, offY)
+		r.Prediction = pred
+	}
 	for i := range ds.XCoords {
 		r.XCoords = append(r.XCoords, ds.XCoords[i]+offX)
 		r.YCoords = append(r.YCoords, ds.YCoords[i]+offY)
@@ -267,6 +414,10 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 	r.Coverage = acc.CoverageIn(region)
 	return r, nil
 }
+
+// stitchWorkers is the number of accumulators Reconstruct stitches into:
+// half the cores (the other half feed and drain the device), at most 8.
+var stitchWorkers = func() int { return max(1, min(runtime.GOMAXPROCS(0)/2, 8)) }
 
 // stitchOptions turns opts into the stitching options for this model's
 // patches: the mode's default part of the patch, the model's probe for

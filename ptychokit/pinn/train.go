@@ -272,7 +272,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		defer onDevice.finalize()
 		// The host copies are no longer read (the batches need only the
 		// order and the shapes): let them go rather than hold the data twice.
-		groups.Counts, groups.Offsets, groups.TrueRe, groups.TrueIm = nil, nil, nil, nil
+		groups.Counts, groups.Offsets, groups.TrueRe, groups.TrueIm, groups.src = nil, nil, nil, nil, nil
 	}
 
 	devices := 1

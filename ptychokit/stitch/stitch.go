@@ -296,6 +296,24 @@ func (a *Accumulator) place(patch []complex64, py, px float64) {
 	}
 }
 
+// Merge adds the sums of b, an accumulator of the same canvas, patch side
+// and options, into a: patches stitched into several accumulators (one per
+// worker) and merged give the image of one accumulator that took them all,
+// to rounding.
+func (a *Accumulator) Merge(b *Accumulator) error {
+	if a.h != b.h || a.w != b.w || a.n != b.n || a.opts.Mode != b.opts.Mode || a.opts.Keep != b.opts.Keep ||
+		a.opts.Sigma != b.opts.Sigma || a.opts.MinWeight != b.opts.MinWeight {
+		return fmt.Errorf("stitch: merging a %d×%d canvas of %d×%d patches (%v) into a %d×%d one of %d×%d (%v)",
+			b.h, b.w, b.n, b.n, b.opts, a.h, a.w, a.n, a.n, a.opts)
+	}
+	for i := range a.sumRe {
+		a.sumRe[i] += b.sumRe[i]
+		a.sumIm[i] += b.sumIm[i]
+		a.weight[i] += b.weight[i]
+	}
+	return nil
+}
+
 // Image returns the stitched object: summed weighted values over summed
 // weights, 0 where the weight is at most the minimum weight.
 func (a *Accumulator) Image() *data.ComplexImage {

@@ -637,3 +637,68 @@ func TestStitchErrors(t *testing.T) {
 		})
 	}
 }
+
+// Patches split over several accumulators and merged stitch to the image of
+// one accumulator that took them all (to float64 rounding, far below the
+// float32 of the image); a canvas of another size does not merge.
+func TestMergeIsOneAccumulator(t *testing.T) {
+	t.Parallel()
+	const H, W, N, B = 40, 44, 8, 30
+	rng := newRNG(7)
+	patches := make([]complex64, B*N*N)
+	for i := range patches {
+		patches[i] = complex(rng.Float32(), rng.Float32()-0.5)
+	}
+	x, y := make([]float64, B), make([]float64, B)
+	for b := range B {
+		x[b], y[b] = 4+rng.Float64()*36, 4+rng.Float64()*32
+	}
+	for _, mode := range Modes() {
+		opts := Options{Mode: mode, Probe: diskProbe(N)}
+		one, err := NewAccumulator(H, W, N, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := one.Add(patches, x, y); err != nil {
+			t.Fatal(err)
+		}
+		parts := make([]*Accumulator, 3)
+		for i := range parts {
+			if parts[i], err = NewAccumulator(H, W, N, opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for b := range B {
+			if err := parts[b%3].Add(patches[b*N*N:(b+1)*N*N], x[b:b+1], y[b:b+1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range parts[1:] {
+			if err := parts[0].Merge(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, got := one.Image(), parts[0].Image()
+		for i := range want.Pix {
+			if d := cmplx.Abs(complex128(got.Pix[i] - want.Pix[i])); d > 1e-6 {
+				t.Fatalf("%s: pixel %d merged %v, one accumulator %v", mode, i, got.Pix[i], want.Pix[i])
+			}
+		}
+		for i, wt := range one.Weights() {
+			if math.Abs(parts[0].Weights()[i]-wt) > 1e-12*(1+wt) {
+				t.Fatalf("%s: weight %d merged %g, one accumulator %g", mode, i, parts[0].Weights()[i], wt)
+			}
+		}
+	}
+	other, err := NewAccumulator(H, W+1, N, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := NewAccumulator(H, W, N, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := small.Merge(other); err == nil || !strings.Contains(err.Error(), "merging") {
+		t.Errorf("merging canvases of other sizes: %v, want an error", err)
+	}
+}

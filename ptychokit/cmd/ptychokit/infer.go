@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 
@@ -44,6 +45,7 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 	outputDir := fs.String("output_dir", "", "where to write reconstruction.npz and the PNGs (required)")
 	nImages := new(int)
 	groupsFlag(fs, nImages, "the `number` of groups to predict, sampled as in training (0 = every scan point)")
+	batch := fs.Int("batch_size", 0, "groups per forward pass (0 = the training batch size on the CPU, at least 1024 on the GPU)")
 	mode := fs.String("stitch", string(stitch.DefaultMode), "patch weights where patches overlap: "+modeNames())
 	keep := fs.Int("stitch_keep", 0, "side of the central part of each patch that is stitched (0 = the whole patch the network predicts; with --stitch keep, PtychoPINN's 20 at N=64)")
 	out := addOutputFlags(fs)
@@ -64,6 +66,8 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 		return errors.New("--test_data is required")
 	case *outputDir == "":
 		return errors.New("--output_dir is required")
+	case *batch < 0:
+		return fmt.Errorf("--batch_size %d: want 0 (the default) or a positive number of groups", *batch)
 	case *keep < 0:
 		return fmt.Errorf("--stitch_keep %d: want 0 (the default) or a positive side", *keep)
 	}
@@ -76,7 +80,7 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 		return err
 	}
 	return inferWith(backend, devices, *modelPath, *testData, *outputDir,
-		pinn.ReconstructOptions{NImages: *nImages, Stitch: stitchMode, Keep: *keep}, out)
+		pinn.ReconstructOptions{NImages: *nImages, Stitch: stitchMode, Keep: *keep, BatchSize: *batch}, out)
 }
 
 // modeNames lists the stitching modes for --stitch's help.
@@ -101,6 +105,7 @@ const stitchFile = "stitch.json"
 // batches split over `devices` devices; out (nil: the defaults) says how
 // the result is written.
 func inferWith(backend backends.Backend, devices int, modelDir, testData, outputDir string, opts pinn.ReconstructOptions, out *outputFlags) error {
+	t0 := time.Now()
 	model, err := pinn.Load(backend, modelDir)
 	if err != nil {
 		return err
@@ -115,10 +120,12 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 	if note := pinn.GeometryNote(model, ds); note != "" {
 		fmt.Fprintln(os.Stderr, note)
 	}
+	t1 := time.Now()
 	rec, err := model.Reconstruct(ds, opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", testData, err)
 	}
+	t2 := time.Now()
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return err
 	}
@@ -146,6 +153,7 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 	if err := atomicfile.WriteFile(filepath.Join(outputDir, stitchFile), append(record, '\n')); err != nil {
 		return err
 	}
+	t3 := time.Now()
 	obj := rec.Object
 	amp, phase := plots.AmpPhase(obj.Pix)
 	fig, err := plots.ComplexImage(amp, phase, obj.H, obj.W, plots.ComplexOptions{Title: "PtychoPINN reconstruction", PhaseThreshold: 0.01})
@@ -167,6 +175,9 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 		}
 	}
 	fmt.Fprintf(os.Stdout, "reconstructed %d patches of %s into a %d×%d object, stitched with %v (%.1f%% of the scanned region covered): %s in %s\n",
-		len(rec.Prediction.X), testData, obj.H, obj.W, rec.Stitch, 100*rec.Coverage, wrote, outputDir)
+		rec.Patches, testData, obj.H, obj.W, rec.Stitch, 100*rec.Coverage, wrote, outputDir)
+	predict := t2.Sub(t1).Seconds()
+	fmt.Fprintf(os.Stdout, "time: model and scan loaded %.2f s, predicted and stitched %.2f s (%.0f patterns/s, compiling included), written %.2f s, figures %.2f s\n",
+		t1.Sub(t0).Seconds(), predict, float64(rec.Patches)/predict, t3.Sub(t2).Seconds(), time.Since(t3).Seconds())
 	return nil
 }
