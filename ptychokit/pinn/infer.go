@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
@@ -34,6 +35,9 @@ type Model struct {
 	backend backends.Backend
 	ctx     *context.Context
 	mesh    *device.Mesh // nil: one device (see UseDevices)
+
+	lastTiming InferTiming
+	firstBatch time.Duration
 }
 
 // Load reads a trained model from an output directory written by Train:
@@ -163,6 +167,25 @@ func DefaultInferBatch(backend backends.Backend, cfg config.Run) int {
 	return max(cfg.Training.BatchSize, 1024)
 }
 
+// InferTiming says where the last prediction's time went.
+type InferTiming struct {
+	// Batches of Size groups were predicted.
+	Batches, Size int
+	// FirstBatch is the first batch's network time, compiling included.
+	FirstBatch time.Duration
+	// InputWait is how long the device side waited for inputs; Device the
+	// time of the forward passes and their copies back (FirstBatch
+	// included).
+	InputWait, Device time.Duration
+}
+
+// LastTiming returns the timing of the last Predict or Reconstruct.
+func (m *Model) LastTiming() InferTiming {
+	t := m.lastTiming
+	t.FirstBatch = m.firstBatch
+	return t
+}
+
 // predicted is one batch of predicted patches: groups first, first+1, …,
 // patches [groups·C, N, N], group-major.
 type predicted struct {
@@ -243,13 +266,28 @@ func (m *Model) predictEach(ds *data.Dataset, nImages, batchSize int, start func
 			<-emitted
 		}
 	}()
-	for in := range inputs {
+	var waited, ran time.Duration
+	defer func() {
+		m.lastTiming = InferTiming{Batches: (groups.Count + size - 1) / size, Size: size, InputWait: waited, Device: ran}
+	}()
+	for {
+		t0 := time.Now()
+		in, ok := <-inputs
+		if !ok {
+			break
+		}
+		t1 := time.Now()
+		waited += t1.Sub(t0)
 		outs, err := m.predictBatch(exec, in.counts, in.offsets)
 		if err != nil {
 			return err
 		}
 		re := tensors.MustCopyFlatData[float32](outs[0])
 		im := tensors.MustCopyFlatData[float32](outs[1])
+		if ran == 0 {
+			m.firstBatch = time.Since(t1)
+		}
+		ran += time.Since(t1)
 		for _, o := range outs {
 			o.FinalizeAll()
 		}

@@ -179,5 +179,9 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 	predict := t2.Sub(t1).Seconds()
 	fmt.Fprintf(os.Stdout, "time: model and scan loaded %.2f s, predicted and stitched %.2f s (%.0f patterns/s, compiling included), written %.2f s, figures %.2f s\n",
 		t1.Sub(t0).Seconds(), predict, float64(rec.Patches)/predict, t3.Sub(t2).Seconds(), time.Since(t3).Seconds())
+	if tm := model.LastTiming(); tm.Batches > 0 {
+		fmt.Fprintf(os.Stdout, "prediction: %d batches of %d groups; first batch (compiles) %.2f s, the rest %.2f s on the device, %.2f s waiting for inputs\n",
+			tm.Batches, tm.Size, tm.FirstBatch.Seconds(), (tm.Device - tm.FirstBatch).Seconds(), tm.InputWait.Seconds())
+	}
 	return nil
 }

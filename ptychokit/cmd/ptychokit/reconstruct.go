@@ -210,8 +210,8 @@ Example:
 	for _, r := range h {
 		total += r.Seconds
 	}
-	fmt.Printf("cost %.4g → %.4g in %d iterations, %.1f s (%.2f s/iteration after the first)\n",
-		h[0].Cost, h[len(h)-1].Cost, len(h), total, secondsPerIteration(h))
+	fmt.Printf("cost %.4g → %.4g in %d iterations, %.1f s (%.3g ms/iteration after the first)\n",
+		h[0].Cost, h[len(h)-1].Cost, len(h), total, 1e3*secondsPerIteration(h))
 	fmt.Printf("wrote %s\n", filepath.Join(*outputDir, reconstructionFile))
 	return nil
 }
