@@ -133,7 +133,7 @@ func (m *Model) Predict(ds *data.Dataset, nImages, batchSize int) (*Prediction, 
 	err := m.predictEach(ds, nImages, batchSize, func(groups *Groups) {
 		p = &Prediction{Groups: groups, Patches: make([]complex64, groups.Count*c*n*n)}
 	}, func(b predicted) error {
-		copy(p.Patches[b.first*c*n*n:], b.patches)
+		copy(p.Patches[b.first*c*n*n:], b.patches())
 		return nil
 	})
 	if err != nil {
@@ -187,10 +187,27 @@ func (m *Model) LastTiming() InferTiming {
 }
 
 // predicted is one batch of predicted patches: groups first, first+1, …,
-// patches [groups·C, N, N], group-major.
+// first+count-1, as the network gives them (re, im [≥count, N, N, C]);
+// patches turns them into [count·C, N, N] complex patches, group-major —
+// on the stitching goroutines, not on the one that feeds the device.
 type predicted struct {
-	first   int
-	patches []complex64
+	first, count, n, c int
+	re, im             []float32
+}
+
+func (b predicted) patches() []complex64 {
+	n, c := b.n, b.c
+	out := make([]complex64, b.count*c*n*n)
+	for g := range b.count {
+		for ch := range c {
+			dst := out[(g*c+ch)*n*n : (g*c+ch+1)*n*n]
+			for i := range dst {
+				src := (g*n*n+i)*c + ch // [B, N, N, C]
+				dst[i] = complex(b.re[src], b.im[src])
+			}
+		}
+	}
+	return out
 }
 
 // predictEach runs the network over the groups of ds batch by batch and
@@ -291,17 +308,7 @@ func (m *Model) predictEach(ds *data.Dataset, nImages, batchSize int, start func
 		for _, o := range outs {
 			o.FinalizeAll()
 		}
-		patches := make([]complex64, in.count*c*n*n)
-		for b := range in.count {
-			for ch := range c {
-				dst := patches[(b*c+ch)*n*n : (b*c+ch+1)*n*n]
-				for i := range dst {
-					src := (b*n*n+i)*c + ch // [B, N, N, C]
-					dst[i] = complex(re[src], im[src])
-				}
-			}
-		}
-		outputs <- predicted{first: in.first, patches: patches}
+		outputs <- predicted{first: in.first, count: in.count, n: n, c: c, re: re, im: im}
 	}
 	close(outputs)
 	err = <-emitted
@@ -397,9 +404,8 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 				if errs[i] != nil {
 					continue
 				}
-				groups := len(b.patches) / (c * n * n)
-				x, y := patchCentres(ds, index[b.first:b.first+groups], offX, offY)
-				if err := accs[i].Add(b.patches, x, y); err != nil {
+				x, y := patchCentres(ds, index[b.first:b.first+b.count], offX, offY)
+				if err := accs[i].Add(b.patches(), x, y); err != nil {
 					errs[i] = fmt.Errorf("stitch: %w", err)
 				}
 			}
@@ -413,7 +419,7 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 		}
 	}, func(b predicted) error {
 		if pred != nil {
-			copy(pred.Patches[b.first*c*n*n:], b.patches)
+			copy(pred.Patches[b.first*c*n*n:], b.patches())
 		}
 		queues[batch%workers] <- b
 		batch++
