@@ -68,7 +68,7 @@ func FitAffine(x, y, tx, ty []float64) (Affine, error) {
 // constrainAffine fits the affine map from the nominal positions to the
 // refined ones and moves every refined position the fraction weight of the
 // way to the nominal position under that map (PositionOptions.Affine).
-func (r *Reconstruction) constrainAffine() error {
+func (r *Solver) constrainAffine() error {
 	weight := r.opts.Positions.Affine
 	read := func(t *tensors.Tensor) []float64 {
 		v := make([]float64, r.count)

@@ -65,7 +65,7 @@ func TestIterateHooksAndFrame(t *testing.T) {
 	ds.Object = nil
 	var seen []int
 	stop := errors.New("enough")
-	opts := Options{Algorithm: "epie", BatchSize: 16, Hooks: []Hook{func(r *Reconstruction, it IterationRecord) error {
+	opts := Options{Algorithm: "epie", BatchSize: 16, Hooks: []Hook{func(r *Solver, it IterationRecord) error {
 		seen = append(seen, it.Iteration)
 		if it.Iteration == 3 {
 			return stop

@@ -37,7 +37,7 @@ type shardedState struct {
 
 // newShardedState replicates r's state over the mesh and sets up r.exec for
 // sharded execution.
-func newShardedState(r *Reconstruction, mesh *device.Mesh) (*shardedState, error) {
+func newShardedState(r *Solver, mesh *device.Mesh) (*shardedState, error) {
 	s := &shardedState{mesh: mesh}
 	var err error
 	replicate := func(t *tensors.Tensor) *distributed.Tensor {
@@ -126,7 +126,7 @@ func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, probeOn f
 
 // syncTo points r's object and probe at device 0's copies (every device holds
 // the same), for Result. A nil s (one device) does nothing.
-func (s *shardedState) syncTo(r *Reconstruction) {
+func (s *shardedState) syncTo(r *Solver) {
 	if s == nil {
 		return
 	}

@@ -85,7 +85,7 @@ func TestDevicePaddingKeepsTheResult(t *testing.T) {
 		t.Fatal(err)
 	}
 	padded.batchSize = 16 // 13 positions a batch, padded as for 4 (or 8, 16) devices
-	for _, r := range []*Reconstruction{plain, padded} {
+	for _, r := range []*Solver{plain, padded} {
 		if err := r.Iterate(opts.Iterations); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,7 @@
 // registry (Names) that the command line's --algo reads.
 //
 // Two levels of API: Reconstruct(ds, opts) runs a whole reconstruction for a
-// script; New returns a stateful Reconstruction whose Iterate(n) and Result()
+// script; New returns a stateful Solver whose Iterate(n) and Result()
 // let a notebook watch it, and Options.Hooks run after every iteration.
 //
 // # Conventions

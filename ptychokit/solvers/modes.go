@@ -264,7 +264,7 @@ func stackModes(modes []cfield) (re, im *Node) {
 }
 
 // probeModes copies the probe modes to host memory.
-func (r *Reconstruction) probeModes() ([]*data.ComplexImage, error) {
+func (r *Solver) probeModes() ([]*data.ComplexImage, error) {
 	var re, im []float32
 	if err := r.probe[0].ConstFlatData(func(flat any) { re = append(re, flat.([]float32)...) }); err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func modeTensors(modes []*data.ComplexImage, n int) [2]*tensors.Tensor {
 
 // orthogonaliseModes replaces the probe modes on the backend by their
 // natural modes (OrthogonalModes), after an iteration that updated them.
-func (r *Reconstruction) orthogonaliseModes() error {
+func (r *Solver) orthogonaliseModes() error {
 	modes, err := r.probeModes()
 	if err != nil {
 		return fmt.Errorf("read probe modes: %w", err)

@@ -28,7 +28,7 @@ type Options struct {
 	// Algorithm is a registered solver name (see Names): "epie", "rpie", "lsqml".
 	Algorithm string
 	// Iterations is the number of passes over all scan positions that
-	// Reconstruct runs (Reconstruction.Iterate takes its own count).
+	// Reconstruct runs (Solver.Iterate takes its own count).
 	Iterations int
 	// BatchSize is the largest number of positions updated together [32]. The
 	// positions of an iteration are shuffled and split into equal batches of
@@ -138,7 +138,7 @@ const maxProbeModes = 16
 const DefaultPositionMaxStep = 0.5
 
 // Hook is called after every iteration with the record of that iteration.
-type Hook func(r *Reconstruction, it IterationRecord) error
+type Hook func(r *Solver, it IterationRecord) error
 
 // Default step sizes, per algorithm (see ObjectOptions.Step).
 const (

@@ -58,12 +58,12 @@ type Result struct {
 	Warnings []string
 }
 
-// Reconstruction is an iterative reconstruction in progress: the state lives
+// Solver is an iterative reconstruction in progress: the state lives
 // on the backend between calls to Iterate, for a notebook that wants to watch.
 // It is not safe for concurrent use.
-type Reconstruction struct {
+type Solver struct {
 	opts    Options
-	algo    solver
+	algo    algorithm
 	backend backends.Backend
 	exec    *Exec
 	cost    *tensors.Tensor // the running cost sum of the iteration (one device)
@@ -109,12 +109,12 @@ func Reconstruct(ds *data.Dataset, opts Options) (*Result, error) {
 // New validates the options against the dataset and prepares a
 // reconstruction: flat object, starting probe, the patterns on the backend.
 // Nothing is compiled until the first Iterate.
-func New(ds *data.Dataset, opts Options) (*Reconstruction, error) {
+func New(ds *data.Dataset, opts Options) (*Solver, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	opts.fillDefaults()
-	r := &Reconstruction{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1, affine: IdentityAffine}
+	r := &Solver{opts: opts, algo: registry[opts.Algorithm], backend: opts.Backend, probeScale: 1, affine: IdentityAffine}
 	if r.backend == nil {
 		r.backend = device.CPU()
 	}
@@ -175,7 +175,7 @@ func datasetName(ds *data.Dataset) string {
 	return ds.Path
 }
 
-func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
+func (r *Solver) loadDataset(ds *data.Dataset) error {
 	if ds == nil {
 		return errors.New("no dataset")
 	}
@@ -348,7 +348,7 @@ func (r *Reconstruction) loadDataset(ds *data.Dataset) error {
 // positions x, y [n], the batch's indices [B] int32 and mask [B], and the
 // probe switch (scalar) and the cost so far (scalar). Outputs: new object
 // re/im, probe re/im, the cost so far plus the batch's.
-func (r *Reconstruction) stepGraph(in []*Node) []*Node {
+func (r *Solver) stepGraph(in []*Node) []*Node {
 	objRe, objIm, prbRe, prbIm := in[0], in[1], in[2], in[3]
 	measuredAll, posX, posY, indices, mask, probeOn, costSoFar := in[4], in[5], in[6], in[7], in[8], in[9], in[10]
 	n := r.n
@@ -392,7 +392,7 @@ func (r *Reconstruction) stepGraph(in []*Node) []*Node {
 
 // Iterate runs n more iterations (passes over every position), calling the
 // hooks after each. It returns the first error of the backend or a hook.
-func (r *Reconstruction) Iterate(n int) (err error) {
+func (r *Solver) Iterate(n int) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("solver %s: %v", r.opts.Algorithm, p)
@@ -412,7 +412,7 @@ func (r *Reconstruction) Iterate(n int) (err error) {
 	return nil
 }
 
-func (r *Reconstruction) iterate() (IterationRecord, error) {
+func (r *Solver) iterate() (IterationRecord, error) {
 	start := time.Now()
 	iteration := len(r.history)
 	probeOn := float32(0)
@@ -468,7 +468,7 @@ func (r *Reconstruction) iterate() (IterationRecord, error) {
 }
 
 // step runs the update of one batch, adding its cost to the running sum.
-func (r *Reconstruction) step(indices []int32, mask []float32, probeOn, positionsOn float32) error {
+func (r *Solver) step(indices []int32, mask []float32, probeOn, positionsOn float32) error {
 	idx := tensors.FromFlatDataAndDimensions(indices, r.batchSize)
 	msk := tensors.FromFlatDataAndDimensions(mask, r.batchSize)
 	if r.sharded != nil {
@@ -494,7 +494,7 @@ func (r *Reconstruction) step(indices []int32, mask []float32, probeOn, position
 }
 
 // resetCost starts the running cost sum of an iteration at 0.
-func (r *Reconstruction) resetCost() error {
+func (r *Solver) resetCost() error {
 	if r.sharded != nil {
 		return r.sharded.resetCost()
 	}
@@ -506,14 +506,14 @@ func (r *Reconstruction) resetCost() error {
 }
 
 // readCost is the running cost sum.
-func (r *Reconstruction) readCost() (float64, error) {
+func (r *Solver) readCost() (float64, error) {
 	if r.sharded != nil {
 		return r.sharded.readCost()
 	}
 	return float64(tensors.ToScalar[float32](r.cost)), nil
 }
 
-func (r *Reconstruction) replaceState(out []*tensors.Tensor) {
+func (r *Solver) replaceState(out []*tensors.Tensor) {
 	for i, t := range []*tensors.Tensor{r.object[0], r.object[1], r.probe[0], r.probe[1]} {
 		t.MustFinalizeAll()
 		if i < 2 {
@@ -525,18 +525,18 @@ func (r *Reconstruction) replaceState(out []*tensors.Tensor) {
 }
 
 // History returns the records of the iterations run so far.
-func (r *Reconstruction) History() []IterationRecord {
+func (r *Solver) History() []IterationRecord {
 	return append([]IterationRecord(nil), r.history...)
 }
 
 // Iterations is the number of iterations run so far.
-func (r *Reconstruction) Iterations() int { return len(r.history) }
+func (r *Solver) Iterations() int { return len(r.history) }
 
 // Options returns the options in use, defaults filled in.
-func (r *Reconstruction) Options() Options { return r.opts }
+func (r *Solver) Options() Options { return r.opts }
 
 // Result copies the current estimates to host memory.
-func (r *Reconstruction) Result() (*Result, error) {
+func (r *Solver) Result() (*Result, error) {
 	r.sharded.syncTo(r)
 	object, err := r.image(r.object, r.w, r.outH, r.outW)
 	if err != nil {
@@ -579,7 +579,7 @@ func (r *Reconstruction) Result() (*Result, error) {
 }
 
 // image copies the top-left outH×outW of a (re, im) pair w pixels wide.
-func (r *Reconstruction) image(parts [2]*tensors.Tensor, w, outH, outW int) (*data.ComplexImage, error) {
+func (r *Solver) image(parts [2]*tensors.Tensor, w, outH, outW int) (*data.ComplexImage, error) {
 	im := &data.ComplexImage{H: outH, W: outW, Pix: make([]complex64, outH*outW)}
 	var re []float32
 	if err := parts[0].ConstFlatData(func(flat any) { re = append(re, flat.([]float32)...) }); err != nil {
@@ -624,7 +624,7 @@ func (r *Result) Seconds() float64 {
 // steps are constants of the compiled update, so a change recompiles it at
 // the next Iterate (about as long as the first iteration's compiling); the
 // same values change nothing. On several devices it returns an error.
-func (r *Reconstruction) SetSteps(objectStep, probeStep float64) error {
+func (r *Solver) SetSteps(objectStep, probeStep float64) error {
 	if objectStep == r.opts.Object.Step && probeStep == r.opts.Probe.Step {
 		return nil
 	}
@@ -654,7 +654,7 @@ func (r *Reconstruction) SetSteps(objectStep, probeStep float64) error {
 // SetProbeStart sets the first iteration (counted from 0) that updates the
 // probe, when ProbeOptions.Refine is on; it takes effect at the next
 // iteration and needs no recompiling.
-func (r *Reconstruction) SetProbeStart(iteration int) error {
+func (r *Solver) SetProbeStart(iteration int) error {
 	if iteration < 0 {
 		return fmt.Errorf("solver %s: probe start %d: must be ≥ 0", r.opts.Algorithm, iteration)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // batch is what every solver sees of one mini-batch, inside the graph. The
-// driver (Reconstruction) has already cut the object patches under the current
+// driver (Solver) has already cut the object patches under the current
 // probe and propagated the exit waves; a solver turns the residual into new
 // object and probe estimates.
 type batch struct {
@@ -49,13 +49,13 @@ type update struct {
 	chis []cfield
 }
 
-// solver is the one signature every algorithm implements; each lives in its
+// algorithm is the one signature every algorithm implements; each lives in its
 // own file and registers itself in init.
-type solver func(b *batch) update
+type algorithm func(b *batch) update
 
-var registry = map[string]solver{}
+var registry = map[string]algorithm{}
 
-func register(name string, s solver) {
+func register(name string, s algorithm) {
 	if _, dup := registry[name]; dup {
 		panic("ptychokit: solver registered twice: " + name)
 	}

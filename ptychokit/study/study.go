@@ -599,7 +599,7 @@ func (r *runner) rpieOptions(name string) solvers.Options {
 	o.Seed = 1
 	o.Backend, o.Devices = r.opts.Backend, r.opts.Devices
 	progress := r.trainProgress(name)
-	o.Hooks = []solvers.Hook{func(_ *solvers.Reconstruction, it solvers.IterationRecord) error {
+	o.Hooks = []solvers.Hook{func(_ *solvers.Solver, it solvers.IterationRecord) error {
 		if progress != nil {
 			fmt.Fprintf(progress, "rpie iteration %d/%d cost %.4e %.2f s\n", it.Iteration, o.Iterations, it.Cost, it.Seconds)
 		}

@@ -270,7 +270,7 @@ func scanSubset(ds *data.Dataset, subset string) (*data.Dataset, error) {
 // progressBar prints one line per iteration: a bar, the cost, and the time.
 func progressBar(w io.Writer, total int) solvers.Hook {
 	const width = 24
-	return func(_ *solvers.Reconstruction, it solvers.IterationRecord) error {
+	return func(_ *solvers.Solver, it solvers.IterationRecord) error {
 		done := min(width, it.Iteration*width/max(total, 1))
 		bar := strings.Repeat("=", done) + strings.Repeat(" ", width-done)
 		fmt.Fprintf(w, "[%s] %*d/%d  cost %.4e  %.2f s\n", bar, len(fmt.Sprint(total)), it.Iteration, total, it.Cost, it.Seconds)
