@@ -26,7 +26,7 @@ func TestReconstructionProbeModes(t *testing.T) {
 		if m > 1 {
 			r.ProbeModes = modes
 		}
-		if err := WriteReconstruction(path, r); err != nil {
+		if err := r.Write(path, WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		entries, err := ReadArrays(path)

@@ -1,16 +1,19 @@
 package data
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
 
-// Reconstruction is what a reconstruction file holds: the keys "object"
-// (complex64 [H, W]), "probe" (complex64 [N, N], optional), "xcoords" and
-// "ycoords" (float64 [n], patch centres in the object's frame, optional). The
-// command's reconstruct and infer write it, eval reads it, and notebooks keep
-// a stage's result in one between cells (GoNB runs each cell as a new
-// program).
+// Reconstruction is the object stage's result, what a reconstruction file
+// holds: the keys "object" (complex64 [H, W]), "probe" (complex64 [N, N],
+// optional), "xcoords" and "ycoords" (float64 [n], patch centres in the
+// object's frame, optional), "config" (a string: the JSON of the settings
+// that made it, optional) and "costs" (float64 [iterations], optional). The
+// command's reconstruct and infer write it, eval reads it, solvers.Result and
+// pinn.Reconstruction carry one, and notebooks keep a stage's result in one
+// between cells (GoNB runs each cell as a new program).
 //
 // With several probe modes "probe" is [M, N, N] (the modes, strongest
 // first); ProbeModes holds them and Probe is the first.
@@ -18,21 +21,27 @@ type Reconstruction struct {
 	Object, Probe    *ComplexImage
 	ProbeModes       []*ComplexImage
 	XCoords, YCoords []float64
+	// Config is the JSON of the effective settings that made the
+	// reconstruction (the solver's options, the model's config); nil if not
+	// known.
+	Config json.RawMessage
+	// Costs is the cost of every iteration (a solver's normalised cost, a
+	// network's training loss per epoch), first to last; nil if not known.
+	Costs []float64
 }
 
-// WriteReconstruction writes r (Probe and the coordinates may be nil) to
-// path, atomically, stored uncompressed (see WriteArrays).
-func WriteReconstruction(path string, r *Reconstruction) error {
-	return WriteReconstructionWith(path, r, WriteOptions{})
-}
-
-// WriteReconstructionWith is WriteReconstruction with options.
-func WriteReconstructionWith(path string, r *Reconstruction, opts WriteOptions) error {
+// Write writes r (Probe, the coordinates, Config and Costs may be nil) to
+// path, atomically, stored uncompressed unless opts say otherwise (see
+// WriteArraysWith).
+func (r *Reconstruction) Write(path string, opts WriteOptions) error {
 	if r == nil || r.Object == nil {
 		return fmt.Errorf("write %s: no object", path)
 	}
 	if len(r.XCoords) != len(r.YCoords) {
 		return fmt.Errorf("write %s: %d xcoords but %d ycoords", path, len(r.XCoords), len(r.YCoords))
+	}
+	if r.Config != nil && !json.Valid(r.Config) {
+		return fmt.Errorf("write %s: config is not valid JSON", path)
 	}
 	entries := []Entry{{Name: "object", Shape: []int{r.Object.H, r.Object.W}, Value: r.Object.Pix}}
 	switch {
@@ -51,10 +60,17 @@ func WriteReconstructionWith(path string, r *Reconstruction, opts WriteOptions) 
 			Entry{Name: "xcoords", Shape: []int{len(r.XCoords)}, Value: r.XCoords},
 			Entry{Name: "ycoords", Shape: []int{len(r.YCoords)}, Value: r.YCoords})
 	}
+	if r.Config != nil {
+		entries = append(entries, Entry{Name: "config", Shape: []int{}, Value: string(r.Config)})
+	}
+	if r.Costs != nil {
+		entries = append(entries, Entry{Name: "costs", Shape: []int{len(r.Costs)}, Value: r.Costs})
+	}
 	return WriteArraysWith(path, entries, opts)
 }
 
-// ReadReconstruction reads a reconstruction file, or a ptychodus product
+// ReadReconstruction reads a reconstruction file (Reconstruction.Write;
+// files written before "config" and "costs" read with those nil), or a ptychodus product
 // (ReadProduct: its object, first probe mode and positions in object
 // pixels). "object" is required; a file of another kind (a scan:
 // "objectGuess") is refused with a sentence saying so. Complex128 and real
@@ -94,7 +110,7 @@ func ReadReconstruction(path string) (*Reconstruction, error) {
 	for _, c := range []struct {
 		key string
 		dst *[]float64
-	}{{"xcoords", &r.XCoords}, {"ycoords", &r.YCoords}} {
+	}{{"xcoords", &r.XCoords}, {"ycoords", &r.YCoords}, {"costs", &r.Costs}} {
 		e, ok := entries[c.key]
 		if !ok {
 			continue
@@ -104,6 +120,13 @@ func ReadReconstruction(path string) (*Reconstruction, error) {
 			return nil, fmt.Errorf("%s: key %q: %s %v, want float64 (n,)", path, c.key, e.Dtype, e.Shape)
 		}
 		*c.dst = v
+	}
+	if e, ok := entries["config"]; ok {
+		str, ok := e.Value.(string)
+		if !ok || !json.Valid([]byte(str)) {
+			return nil, fmt.Errorf("%s: key \"config\": %s %v, want a JSON string", path, e.Dtype, e.Shape)
+		}
+		r.Config = json.RawMessage(str)
 	}
 	if len(r.XCoords) != len(r.YCoords) {
 		return nil, fmt.Errorf("%s: %d xcoords but %d ycoords", path, len(r.XCoords), len(r.YCoords))

@@ -1,6 +1,8 @@
 package data
 
 import (
+	"encoding/json"
+	"reflect"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,7 +23,7 @@ func TestReconstructionRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npz")
-			if err := WriteReconstruction(path, tc.rec); err != nil {
+			if err := tc.rec.Write(path, WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := ReadReconstruction(path)
@@ -64,10 +66,43 @@ func TestReconstructionErrors(t *testing.T) {
 		}
 	}
 	bad := &Reconstruction{Object: &ComplexImage{H: 1, W: 1, Pix: []complex64{1}}, XCoords: []float64{1}}
-	if err := WriteReconstruction(filepath.Join(dir, "bad.npz"), bad); err == nil {
-		t.Error("WriteReconstruction with 1 xcoord and no ycoords: no error")
+	if err := bad.Write(filepath.Join(dir, "bad.npz"), WriteOptions{}); err == nil {
+		t.Error("Write with 1 xcoord and no ycoords: no error")
 	}
-	if err := WriteReconstruction(filepath.Join(dir, "none.npz"), &Reconstruction{}); err == nil {
-		t.Error("WriteReconstruction without an object: no error")
+	if err := (&Reconstruction{}).Write(filepath.Join(dir, "none.npz"), WriteOptions{}); err == nil {
+		t.Error("Write without an object: no error")
+	}
+}
+
+// TestReconstructionRoundTripExact writes every field, config and costs
+// included, and reads back the same value; a file written before "config"
+// and "costs" existed reads with them nil.
+func TestReconstructionRoundTripExact(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	modes := []*ComplexImage{{H: 2, W: 2, Pix: []complex64{1, 1i, -1, -1i}}, {H: 2, W: 2, Pix: []complex64{0.5, 0, 0, 0.25i}}}
+	want := &Reconstruction{Object: &ComplexImage{H: 1, W: 2, Pix: []complex64{1 + 2i, -3}},
+		Probe: modes[0], ProbeModes: modes, XCoords: []float64{1, 2.5}, YCoords: []float64{0.5, 1.5},
+		Config: json.RawMessage(`{"algorithm":"rpie","iterations":3,"name":"é"}`), Costs: []float64{0.5, 0.25, 0.125}}
+	path := filepath.Join(dir, "all.npz")
+	if err := want.Write(path, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadReconstruction(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read %+v, want %+v", got, want)
+	}
+	old := filepath.Join(dir, "old.npz")
+	if err := WriteArrays(old, []Entry{{Name: "object", Shape: []int{1, 2}, Value: want.Object.Pix}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = ReadReconstruction(old); err != nil || got.Config != nil || got.Costs != nil {
+		t.Errorf("old file: %+v, %v; want no config, no costs", got, err)
+	}
+	if err := (&Reconstruction{Object: want.Object, Config: json.RawMessage("{")}).Write(filepath.Join(dir, "bad.npz"), WriteOptions{}); err == nil {
+		t.Error("Write with a config that is not JSON: no error")
 	}
 }

@@ -1,6 +1,7 @@
 package solvers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -34,22 +35,20 @@ type IterationRecord struct {
 
 // Result is a finished (or paused) reconstruction, in host memory.
 type Result struct {
+	// Reconstruction is the object stage (Write saves it): the object, whose
+	// frame is the dataset's (objectGuess's size when the dataset has one),
+	// grown only where a patch would leave it; the probe [N, N] (with
+	// several modes, the strongest) and ProbeModes (ProbeOptions.Modes,
+	// mutually orthogonal and sorted by power; one mode: nil); XCoords,
+	// YCoords, the positions in that frame (the dataset's, unless Warnings
+	// says they were shifted); Config, the JSON of the options (defaults
+	// filled in, starting images and backend left out); Costs, History's
+	// costs.
+	*data.Reconstruction
 	Algorithm string
-	// Object is the reconstructed object. Its frame is the dataset's
-	// (objectGuess's size when the dataset has one), grown only where a patch
-	// would leave it; XCoords/YCoords are the positions in that frame (the
-	// dataset's, unless Warnings says they were shifted).
-	Object *data.ComplexImage
-	// Probe is the reconstructed probe [N, N]: with several modes, the
-	// strongest.
-	Probe *data.ComplexImage
-	// ProbeModes are the M probe modes (ProbeOptions.Modes), mutually
-	// orthogonal and sorted by power; ProbeModes[0] is Probe. One mode: nil.
-	ProbeModes []*data.ComplexImage
 	// ModePowers are the modes' shares of the probe's power (one mode: [1]).
-	ModePowers       []float64
-	XCoords, YCoords []float64
-	History          []IterationRecord
+	ModePowers []float64
+	History    []IterationRecord
 	// ProbeScale is the factor NormalizePower applied to the starting probe (1 if off).
 	ProbeScale float64
 	// Affine is the last global affine map fitted from the given positions to
@@ -563,19 +562,37 @@ func (r *Solver) Result() (*Result, error) {
 			}
 		}
 	}
+	history := r.History()
+	costs := make([]float64, len(history))
+	for i, h := range history {
+		costs[i] = h.Cost
+	}
+	config, err := optionsJSON(r.opts)
+	if err != nil {
+		return nil, err
+	}
 	return &Result{
+		Reconstruction: &data.Reconstruction{Object: object, Probe: probe, ProbeModes: modes,
+			XCoords: xs, YCoords: ys, Config: config, Costs: costs},
 		Algorithm:  r.opts.Algorithm,
-		Object:     object,
-		Probe:      probe,
-		ProbeModes: modes,
 		ModePowers: powers,
-		XCoords:    xs,
-		YCoords:    ys,
-		History:    r.History(),
+		History:    history,
 		ProbeScale: r.probeScale,
 		Affine:     r.affine,
 		Warnings:   append([]string(nil), r.warnings...),
 	}, nil
+}
+
+// optionsJSON is the JSON of opts without what is not a setting: the
+// backend and the starting images.
+func optionsJSON(opts Options) (json.RawMessage, error) {
+	opts.Backend = nil
+	opts.Object.Initial, opts.Probe.Initial, opts.Probe.InitialModes = nil, nil, nil
+	b, err := json.Marshal(opts)
+	if err != nil {
+		return nil, fmt.Errorf("options to JSON: %w", err)
+	}
+	return b, nil
 }
 
 // image copies the top-left outH×outW of a (re, im) pair w pixels wide.
@@ -594,19 +611,6 @@ func (r *Solver) image(parts [2]*tensors.Tensor, w, outH, outW int) (*data.Compl
 		}
 	})
 	return im, err
-}
-
-// Write saves the result as a reconstruction file (data.WriteReconstruction:
-// object, probe, xcoords, ycoords), which `ptychokit eval` and
-// data.ReadReconstruction read.
-func (r *Result) Write(path string) error {
-	return data.WriteReconstruction(path, r.Reconstruction())
-}
-
-// Reconstruction is the result as the object stage the file formats hold:
-// object, probe (with its modes) and positions.
-func (r *Result) Reconstruction() *data.Reconstruction {
-	return &data.Reconstruction{Object: r.Object, Probe: r.Probe, ProbeModes: r.ProbeModes, XCoords: r.XCoords, YCoords: r.YCoords}
 }
 
 // Seconds is the wall time of all the iterations of the result (the first,
