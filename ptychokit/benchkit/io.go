@@ -148,8 +148,7 @@ func RunIO(backend backends.Backend, c IOCase) (res IOResult, err error) {
 	}
 	out := filepath.Join(c.Dir, fmt.Sprintf("io_%d_N%d_reconstruction.npz", c.Patterns, c.N))
 	defer os.Remove(out)
-	if err := data.WriteReconstructionWith(out, &data.Reconstruction{Object: result.Object, Probe: result.Probe,
-		XCoords: result.XCoords, YCoords: result.YCoords}, data.WriteOptions{Compress: c.Compress}); err != nil {
+	if err := result.Write(out, data.WriteOptions{Compress: c.Compress}); err != nil {
 		return res, err
 	}
 	res.ResultSeconds = time.Since(start).Seconds()

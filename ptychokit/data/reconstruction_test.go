@@ -2,8 +2,8 @@ package data
 
 import (
 	"encoding/json"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"

@@ -1,6 +1,7 @@
 package pinn
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -340,12 +341,12 @@ type ReconstructOptions struct {
 // Reconstruction is a stitched object with what goes beside it in the
 // reconstruction NPZ.
 type Reconstruction struct {
-	// Object is the stitched object [H, W].
-	Object *data.ComplexImage
-	// Probe is the model's probe.
-	Probe *data.ComplexImage
-	// XCoords, YCoords are the dataset's scan positions in Object's frame.
-	XCoords, YCoords []float64
+	// Reconstruction is the object stage (Write saves it): Object, the
+	// stitched object [H, W]; Probe, the model's probe; XCoords, YCoords,
+	// the dataset's scan positions in Object's frame; Config, the JSON of
+	// the model's config; Costs, the training loss per epoch when the
+	// model's history is known.
+	*data.Reconstruction
 	// Patches is the number of patches stitched.
 	Patches int
 	// Prediction holds the patches that were stitched, with
@@ -441,8 +442,13 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 		}
 	}
 	acc := accs[0]
-	r := &Reconstruction{Object: acc.Image(), Probe: m.Probe(), Patches: len(index) * c,
-		Stitch: acc.Options(), Weights: acc.Weights()}
+	config, err := json.Marshal(m.Config)
+	if err != nil {
+		return nil, fmt.Errorf("model config to JSON: %w", err)
+	}
+	r := &Reconstruction{Reconstruction: &data.Reconstruction{Object: acc.Image(), Probe: m.Probe(), Config: config},
+		Patches: len(index) * c,
+		Stitch:  acc.Options(), Weights: acc.Weights()}
 	if pred != nil {
 		pred.X, pred.Y = patchCentres(ds, index, offX, offY)
 		r.Prediction = pred
@@ -502,16 +508,6 @@ func fitsIn(x, y []float64, n, h, w int) bool {
 		}
 	}
 	return len(x) > 0
-}
-
-// Write saves the reconstruction NPZ: object (complex64 [H, W]), probe
-// (complex64 [N, N]), xcoords and ycoords (float64 [n], object pixels, the
-// frame of object). The file is written to a temporary name and renamed.
-func (r *Reconstruction) Write(path string) error {
-	if r.Object == nil || r.Probe == nil {
-		return errors.New("write reconstruction: empty reconstruction")
-	}
-	return data.WriteReconstruction(path, &data.Reconstruction{Object: r.Object, Probe: r.Probe, XCoords: r.XCoords, YCoords: r.YCoords})
 }
 
 // GeometryRatio is how far apart (as a ratio either way) a new scan's step

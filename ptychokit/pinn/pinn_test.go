@@ -274,7 +274,7 @@ func TestTrainLoadReconstruct(t *testing.T) {
 		t.Fatal("object is all zeros")
 	}
 	path := filepath.Join(dir, "rec.npz")
-	if err := rec.Write(path); err != nil {
+	if err := rec.Write(path, data.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	arrays, err := data.ReadArrays(path)

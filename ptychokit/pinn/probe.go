@@ -50,7 +50,7 @@ func RefineProbe(backend backends.Backend, ds *data.Dataset, path string) (*data
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	if err := res.Write(path); err != nil {
+	if err := res.Write(path, data.WriteOptions{}); err != nil {
 		return nil, err
 	}
 	return res.Probe, nil

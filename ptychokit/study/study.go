@@ -561,7 +561,7 @@ func (r *runner) train(t *task, dir, label string, ds, scored *data.Dataset) (Tr
 	if err != nil {
 		return sum, nil, fmt.Errorf("%s: %w", scored.Path, err)
 	}
-	if err := rec.Write(filepath.Join(dir, ReconstructionFile)); err != nil {
+	if err := rec.Write(filepath.Join(dir, ReconstructionFile), data.WriteOptions{}); err != nil {
 		return sum, nil, err
 	}
 	return sum, rec, nil
@@ -617,7 +617,7 @@ func (r *runner) rpie(name, dir string, ds *data.Dataset) (*solvers.Result, erro
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return res, res.Write(filepath.Join(dir, ReconstructionFile))
+	return res, res.Write(filepath.Join(dir, ReconstructionFile), data.WriteOptions{})
 }
 
 func (r *runner) rpieTruth(t *task, res *RunResult) error {

@@ -130,16 +130,15 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 		return err
 	}
 	npz := filepath.Join(outputDir, "reconstruction.npz")
-	result := &data.Reconstruction{Object: rec.Object, Probe: rec.Probe, XCoords: rec.XCoords, YCoords: rec.YCoords}
-	if out == nil {
-		if err := data.WriteReconstruction(npz, result); err != nil {
-			return err
-		}
-	} else {
-		if err := data.WriteReconstructionWith(npz, result, out.options()); err != nil {
-			return err
-		}
-		if err := out.writeProduct(result, "ptychokit infer (PtychoPINN)", nil); err != nil {
+	var wopts data.WriteOptions
+	if out != nil {
+		wopts = out.options()
+	}
+	if err := rec.Write(npz, wopts); err != nil {
+		return err
+	}
+	if out != nil {
+		if err := out.writeProduct(rec.Reconstruction, "ptychokit infer (PtychoPINN)"); err != nil {
 			return err
 		}
 	}

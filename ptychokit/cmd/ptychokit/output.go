@@ -62,9 +62,9 @@ func (o *outputFlags) check() error {
 }
 
 // writeProduct writes rec as a ptychodus product, when --product asks for
-// one; name says what made it, losses are the costs by iteration (nil for
-// none). The comments record the command line.
-func (o *outputFlags) writeProduct(rec *data.Reconstruction, name string, losses []float64) error {
+// one; name says what made it, its losses are rec.Costs (nil for none). The
+// comments record the command line.
+func (o *outputFlags) writeProduct(rec *data.Reconstruction, name string) error {
 	if *o.product == "" {
 		return nil
 	}
@@ -73,7 +73,7 @@ func (o *outputFlags) writeProduct(rec *data.Reconstruction, name string, losses
 		DetectorDistanceM: *o.distance, ProbeEnergyEV: *o.energy, ExposureTimeS: *o.exposure,
 		PixelWidthM: *o.pixelSize, PixelHeightM: *o.pixelSize,
 		Object: rec.Object, Probe: rec.Probe, XCoords: rec.XCoords, YCoords: rec.YCoords,
-		Losses: losses,
+		Losses: rec.Costs,
 	}
 	if err := data.WriteProduct(*o.product, p, o.options()); err != nil {
 		return fmt.Errorf("--product: %w", err)

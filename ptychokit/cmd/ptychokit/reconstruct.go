@@ -294,15 +294,10 @@ func secondsPerIteration(h []solvers.IterationRecord) float64 {
 // writeReconstruction writes the NPZ, history.csv, summary.json and figures.
 func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out *outputFlags) error {
 	obj, prb := res.Object, res.Probe
-	rec := res.Reconstruction()
-	if err := data.WriteReconstructionWith(filepath.Join(dir, reconstructionFile), rec, out.options()); err != nil {
+	if err := res.Write(filepath.Join(dir, reconstructionFile), out.options()); err != nil {
 		return fmt.Errorf("write %s: %w", reconstructionFile, err)
 	}
-	costs := make([]float64, len(res.History))
-	for i, r := range res.History {
-		costs[i] = r.Cost
-	}
-	if err := out.writeProduct(rec, "ptychokit reconstruct --algo "+res.Algorithm, costs); err != nil {
+	if err := out.writeProduct(res.Reconstruction, "ptychokit reconstruct --algo "+res.Algorithm); err != nil {
 		return err
 	}
 
@@ -359,8 +354,8 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out 
 	if err != nil {
 		return fmt.Errorf("%s: %w", probePNG, err)
 	}
-	fig, err = plots.Curves([]plots.Series{{Name: res.Algorithm, Y: costs}},
-		plots.CurveOptions{Title: "cost per iteration", XLabel: "iteration", YLabel: "cost / Σd²", LogY: allCostsPositive(costs)})
+	fig, err = plots.Curves([]plots.Series{{Name: res.Algorithm, Y: res.Costs}},
+		plots.CurveOptions{Title: "cost per iteration", XLabel: "iteration", YLabel: "cost / Σd²", LogY: allCostsPositive(res.Costs)})
 	if err == nil {
 		err = saveSolverPNG(fig, filepath.Join(dir, costPNG))
 	}
