@@ -42,7 +42,7 @@ type Result struct {
 	// mutually orthogonal and sorted by power; one mode: nil); XCoords,
 	// YCoords, the positions in that frame (the dataset's, unless Warnings
 	// says they were shifted); Config, the JSON of the options (defaults
-	// filled in, starting images and backend left out); Costs, History's
+	// filled in, starting images, hooks and backend left out); Costs, History's
 	// costs.
 	*data.Reconstruction
 	Algorithm string
@@ -584,9 +584,9 @@ func (r *Solver) Result() (*Result, error) {
 }
 
 // optionsJSON is the JSON of opts without what is not a setting: the
-// backend and the starting images.
+// backend, the hooks and the starting images.
 func optionsJSON(opts Options) (json.RawMessage, error) {
-	opts.Backend = nil
+	opts.Backend, opts.Hooks = nil, nil
 	opts.Object.Initial, opts.Probe.Initial, opts.Probe.InitialModes = nil, nil, nil
 	b, err := json.Marshal(opts)
 	if err != nil {
