@@ -134,32 +134,33 @@ func notCrossed(c metrics.Crossing) string {
 }
 
 // readObject reads the first of keys that path holds as a complex [H, W]
-// image, and xcoords/ycoords when present; of a ptychodus product, its
-// object and positions.
+// image, and xcoords/ycoords when present. A reconstruction file (the first
+// key present is "object") and a ptychodus product are read by
+// data.ReadReconstruction: the object and its positions.
 func readObject(path string, keys ...string) (img *data.ComplexImage, xs, ys []float64, err error) {
 	entries, err := data.ReadArrays(path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if data.IsProduct(entries) { // a ptychodus product: object (1, H, W), positions in metres
+	key := ""
+	for _, k := range keys {
+		if _, ok := entries[k]; ok {
+			key = k
+			break
+		}
+	}
+	if data.IsProduct(entries) || key == "object" {
 		r, err := data.ReadReconstruction(path)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		return r.Object, r.XCoords, r.YCoords, nil
 	}
-	for _, key := range keys {
-		e, ok := entries[key]
-		if !ok {
-			continue
-		}
-		if img, err = e.Image(); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: key %q: %w", path, key, err)
-		}
-		break
-	}
-	if img == nil {
+	if key == "" {
 		return nil, nil, nil, fmt.Errorf("%s: none of the keys %s", path, strings.Join(quoteAll(keys), ", "))
+	}
+	if img, err = entries[key].Image(); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: key %q: %w", path, key, err)
 	}
 	xs, _ = entries["xcoords"].Value.([]float64)
 	ys, _ = entries["ycoords"].Value.([]float64)
