@@ -252,6 +252,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		groups.Counts, groups.Offsets, groups.TrueRe, groups.TrueIm, groups.src = nil, nil, nil, nil, nil
 	}
 
+	feeder := &feeder{backend: backend, mesh: mesh, g: groups, truth: supervised, r: onDevice}
 	devices := 1
 	if mesh != nil {
 		devices = mesh.Devices()
@@ -294,8 +295,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		lr := state.lr()
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
 		progress.start(epoch, cfg.Training.NEpochs, nCalls)
-		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
-			batchSize: cfg.Training.BatchSize, perCall: perCall, truth: supervised}, onDevice)
+		trainDS := feeder.pass(&batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
+			batchSize: cfg.Training.BatchSize, perCall: perCall, truth: supervised})
 		trainLoss, stepSecs, timed, err := stepper.pass(trainDS, epoch)
 		res.InputWaitSeconds += trainDS.inputWait().Seconds()
 		if err != nil {
@@ -308,7 +309,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		stats := EpochStats{Epoch: epoch, TrainLoss: trainLoss, ValLoss: math.NaN(), LR: lr,
 			AmpContrast: math.NaN(), PhaseSpread: math.NaN(), LogScale: logScaleValue(ctx)}
 		if len(valIdx) > 0 {
-			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
+			valDS := feeder.pass(&batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
 			metrics, err := trainer.Eval(valDS)
 			res.InputWaitSeconds += valDS.inputWait().Seconds()
 			if err != nil {
