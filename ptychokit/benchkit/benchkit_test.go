@@ -1,7 +1,10 @@
 package benchkit
 
 import (
+	"bytes"
 	"math"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -10,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 )
@@ -92,6 +96,90 @@ func repeatBatch(t *testing.T, x *tensors.Tensor, k int) *tensors.Tensor {
 		out = tensors.FromFlatDataAndDimensions(all, dims...)
 	})
 	return out
+}
+
+func TestRunPINNAndReport(t *testing.T) {
+	c := PINNCase{N: 64, Gridsize: 1, Batch: 2, NFiltersScale: tinyScale}
+	res, err := RunPINN(device.CPU(), c, PINNOptions{TrainCalls: 1, InferCalls: 1, Warmup: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Patterns != 2 || res.TrainSteps != 1 || !(res.TrainPatternsPerSecond > 0) || !(res.InferPatternsPerSecond > 0) {
+		t.Errorf("result %+v", res)
+	}
+	if math.IsNaN(res.LossFirst) || math.IsNaN(res.LossLast) || res.LossFirst <= 0 {
+		t.Errorf("losses %g, %g", res.LossFirst, res.LossLast)
+	}
+	// 2 convolutions a block; kernels 3·3·Cin·Cout plus Cout biases; log_scale.
+	enc, dec := c.Model().Model.Filters()
+	want, cin := 1, 1
+	conv := func(cin, cout int) int { return 9*cin*cout + cout }
+	for _, f := range enc {
+		want += conv(cin, f) + conv(f, f)
+		cin = f
+	}
+	d := 0
+	dcin := cin
+	for _, f := range dec {
+		d += conv(dcin, f) + conv(f, f)
+		dcin = f
+	}
+	want += 2 * (d + conv(dcin, 1))
+	if res.Params != want {
+		t.Errorf("params %d, want %d", res.Params, want)
+	}
+
+	r := &Report{Device: "cpu", PINN: []PINNResult{res}}
+	var p Peer
+	p.Tool = "pytorch 2.11"
+	p.PINN = append(p.PINN, PeerPINN{N: 64, Gridsize: 1, Batch: 2, TrainPatternsPerSecond: res.TrainPatternsPerSecond / 4, InferPatternsPerSecond: res.InferPatternsPerSecond * 2})
+	r.Peers = []Peer{p}
+	r.Compare()
+	if len(r.Ratios) != 2 || math.Abs(r.Ratios[0].Ratio-4) > 1e-9 || math.Abs(r.Ratios[1].Ratio-0.5) > 1e-9 {
+		t.Errorf("ratios %+v, want 4 and 0.5", r.Ratios)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if s := buf.String(); !strings.Contains(s, "N=64 gs=1 B=2") || !strings.Contains(s, "4.00×") {
+		t.Errorf("table:\n%s", s)
+	}
+}
+
+func TestRunSolver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("solver iterations on the pure-Go backend")
+	}
+	ds, err := data.Load(filepath.Join("..", "..", "datasets", "grf_N32.npz"), data.LoadOptions{RequireDiffraction: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunSolver(device.CPU(), ds, SolverCase{Algorithm: "rpie", BatchSize: 32, Iterations: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Iterations != 3 || len(res.Costs) != 3 || !(res.IterationSeconds > 0) || !res.CostDecreasing {
+		t.Errorf("result %+v", res)
+	}
+}
+
+func TestDecreasing(t *testing.T) {
+	for _, c := range []struct {
+		costs []float64
+		want  bool
+	}{
+		{[]float64{1, 0.5, 0.4}, true},
+		{[]float64{1, 0.5, 0.504}, true}, // a rise under costRiseTolerance
+		{[]float64{1, 0.5, 0.6}, false},
+		{[]float64{1, 1}, false},
+		{[]float64{1}, false},
+		{[]float64{1, math.NaN()}, false},
+	} {
+		if got := decreasing(c.costs); got != c.want {
+			t.Errorf("decreasing(%v) = %v, want %v", c.costs, got, c.want)
+		}
+	}
 }
 
 // TestBF16NearFloat32: the bfloat16 network (config.PrecisionBF16) on the
