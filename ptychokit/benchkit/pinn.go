@@ -23,8 +23,9 @@ type PINNCase struct {
 	// NFiltersScale is config.Model.NFiltersScale (PtychoPINN's 2 when 0).
 	NFiltersScale float64
 	// StepsPerCall training steps are unrolled in one compiled graph (1 when
-	// 0): each call consumes StepsPerCall batches. More than 1 amortises the
-	// per-call cost of the host at small batches.
+	// 0; config.Training.StepsPerCall, as the train command's
+	// --steps_per_call): each call consumes StepsPerCall batches. More than 1
+	// amortises the per-call cost of the host at small batches.
 	StepsPerCall int
 	// Precision is config.Model.Precision ("" is float32).
 	Precision string
@@ -42,8 +43,9 @@ func (c PINNCase) String() string {
 }
 
 // Model returns the configuration the case builds: PtychoPINN's defaults
-// with N, gridsize and n_filters_scale from the case, probe_big off and raw
-// input amplitudes (the network of DESIGN.md that bench/peers.py also builds).
+// with N, gridsize, n_filters_scale, batch_size and steps_per_call from the
+// case, probe_big off and raw input amplitudes (the network of DESIGN.md
+// that bench/peers.py also builds).
 func (c PINNCase) Model() config.Run {
 	cfg := config.Defaults()
 	// The inputs are random, with no photon count to read: PtychoPINN's.
@@ -58,6 +60,7 @@ func (c PINNCase) Model() config.Run {
 	// op a step, and it needs statistics of data the bench does not have.
 	cfg.Model.InputTransform = "none"
 	cfg.Training.BatchSize = c.Batch
+	cfg.Training.StepsPerCall = max(c.StepsPerCall, 1)
 	if c.Precision != "" {
 		cfg.Model.Precision = c.Precision
 	}
@@ -75,7 +78,9 @@ type PINNResult struct {
 	StepsPerCall  int     `json:"steps_per_call"`
 	Params        int     `json:"params"`
 	// TrainCompileSeconds is the first call (graph building, compiling,
-	// initialising the variables and the first StepsPerCall steps).
+	// initialising the variables and the first StepsPerCall steps). The
+	// training calls are Train's own step (pinn.StepTimer); LossFirst and
+	// LossLast are the loss of the last batch of the first and last call.
 	TrainCompileSeconds    float64 `json:"train_compile_s"`
 	TrainSteps             int     `json:"train_steps"`
 	TrainStepSeconds       float64 `json:"train_step_s"`
@@ -176,27 +181,6 @@ func NewPINNContext(cfg config.Run, seed int64) (*context.Context, error) {
 	return ctx, nil
 }
 
-// TrainStepGraph builds k PtychoPINN training steps in one graph on ctx:
-// for each of the k batches in counts [k·B, N, N, C] and offsets [k·B, C, 2],
-// pinn.Forward, pinn.Loss and an Adam update of the trainable variables
-// (the next step sees the updated weights). It returns the loss of each step
-// before its update, [k].
-func TrainStepGraph(ctx *context.Context, cfg config.Run, optimizer optimizers.Interface, counts, offsets *Node, k, canvasPad int) *Node {
-	g := counts.Graph()
-	ctx.SetTraining(g, true)
-	b := counts.Shape().Dimensions[0] / k
-	losses := make([]*Node, k)
-	for step := range k {
-		cb := Slice(counts, AxisRange(step*b, (step+1)*b))
-		ob := Slice(offsets, AxisRange(step*b, (step+1)*b))
-		out := pinn.Forward(ctx, cfg.Model, cfg.Training.NPhotons, cb, ob, canvasPad)
-		loss := pinn.Loss(cfg, out, cb, nil, nil)
-		optimizer.UpdateGraph(ctx, g, loss)
-		losses[step] = Reshape(loss, 1)
-	}
-	return Concatenate(losses, 0)
-}
-
 // RunPINN times training steps and inference of one case on backend. A
 // failure of the backend (out of memory, a compile error) is returned as an
 // error, with what was measured before it.
@@ -224,19 +208,19 @@ func RunPINN(backend backends.Backend, c PINNCase, opts PINNOptions) (res PINNRe
 		return res, err
 	}
 	in := newPINNInputs(cfg, k*c.Batch, opts.Seed)
-	optimizer := optimizers.Adam().Done()
-	trainExec, err := context.NewExec(backend, ctx, func(ctx *context.Context, counts, offsets *Node) *Node {
-		return TrainStepGraph(ctx, cfg, optimizer, counts, offsets, k, in.canvasPad)
-	})
+	// Train's own step (pinn.StepTimer): its trainer, loss and epoch metric.
+	timer, err := pinn.NewStepTimer(backend, ctx, cfg, in.counts, in.offsets, in.canvasPad)
 	if err != nil {
 		return res, err
 	}
+	defer timer.Finalize()
 	step := func() (*tensors.Tensor, error) {
-		outs, err := trainExec.Exec(in.counts, in.offsets)
+		last, mean, err := timer.Step()
 		if err != nil {
 			return nil, err
 		}
-		return outs[0], nil
+		mean.MustFinalizeAll()
+		return last, nil
 	}
 	first, calls, seconds, err := timeCalls(step, warm, opts.TrainCalls)
 	if err != nil {

@@ -116,7 +116,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 	for i := range order {
 		order[i] = i
 	}
-	ds := &residentBatches{batches: &batches{name: "bench", g: g, order: order, batchSize: batch}, backend: backend, r: res}
+	ds := (&feeder{backend: backend, g: g, r: res}).pass(&batches{name: "bench", g: g, order: order, batchSize: batch})
 	next := func() (in, lab []*tensors.Tensor) { // the next batch, round and round
 		_, in, lab, err := ds.Yield()
 		if errors.Is(err, io.EOF) {

@@ -154,7 +154,7 @@ func epochOrder(idx []int, seed int64, epoch int) []int {
 }
 
 // batches is a pass over some groups in a fixed order, cut into batches
-// (next); feed turns it into the dataset a pass trains on. Every batch
+// (next); feeder.pass (feed.go) turns it into the dataset a pass trains on. Every batch
 // has the same size (size): a short last batch is padded by repeating its
 // last group, and the last label is the groups' weights [B] — 1 for a group
 // of the data, 0 for padding — so the loss is the mean over the real groups

@@ -1,7 +1,6 @@
 package pinn
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gomlx/gomlx/backends"
@@ -38,43 +37,6 @@ func trainMesh(backend backends.Backend, devices, batchSize int) (*device.Mesh, 
 		return nil, fmt.Errorf("--batch_size %d does not split evenly over %d devices: use a multiple of %d", batchSize, d, d)
 	}
 	return mesh, nil
-}
-
-// shardBatches returns b split over mesh's devices, or nil without a mesh.
-// Every batch has the same size, a multiple of the devices (batches pads a
-// short one with groups of weight 0), so nothing is dropped.
-func shardBatches(mesh *device.Mesh, b *batches) *shardedBatches {
-	if mesh == nil {
-		return nil
-	}
-	b.devices = mesh.Devices()
-	return &shardedBatches{batches: b, mesh: mesh}
-}
-
-// shardedBatches is a batches pass split along the batch axis over a mesh:
-// the strategy and devices of the distributed datasets that feed makes of it
-// (residentSharded, aheadSharded).
-type shardedBatches struct {
-	*batches
-	mesh *device.Mesh
-}
-
-// Yield is there for train.Dataset: GoMLX reads a distributed dataset
-// through its DistributedYield, never this.
-func (s *shardedBatches) Yield() (any, []*tensors.Tensor, []*tensors.Tensor, error) {
-	return nil, nil, nil, errors.New("ptychokit: a sharded pass is read with DistributedYield")
-}
-
-// Strategy is XLA's automatic sharding.
-func (s *shardedBatches) Strategy() distributed.Strategy { return distributed.AutoSharding }
-
-// DeviceAssignment maps mesh position i to the backend's device i.
-func (s *shardedBatches) DeviceAssignment() []backends.DeviceNum {
-	out := make([]backends.DeviceNum, s.mesh.Devices())
-	for i := range out {
-		out[i] = backends.DeviceNum(i)
-	}
-	return out
 }
 
 // UseDevices makes Predict and Reconstruct split every batch over n devices

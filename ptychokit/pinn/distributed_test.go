@@ -42,16 +42,16 @@ func TestShardedBatchesSplitThePlainBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fd := feed(two, mesh, &batches{name: "train", g: groups, order: slices.Clone(order), batchSize: 4}, nil)
+	fd := (&feeder{backend: two, mesh: mesh, g: groups}).pass(&batches{name: "train", g: groups, order: slices.Clone(order), batchSize: 4})
 	defer fd.Reset()
 	dd, ok := fd.(train.DistributedDataset)
 	if !ok {
-		t.Fatalf("feed on a mesh gave %T, not a distributed dataset", fd)
+		t.Fatalf("feeder.pass on a mesh gave %T, not a distributed dataset", fd)
 	}
 	if dd.Strategy() != distributed.AutoSharding || !slices.Equal(dd.DeviceAssignment(), []backends.DeviceNum{0, 1}) {
 		t.Fatalf("strategy %v, assignment %v", dd.Strategy(), dd.DeviceAssignment())
 	}
-	if steps := fd.(*aheadSharded).steps(); steps != 3 {
+	if steps := fd.(*shardedPass).steps(); steps != 3 {
 		t.Fatalf("%d steps, want 3 (batches of 4, 4, 3 padded to 4)", steps)
 	}
 	plain := &batches{name: "train", g: groups, order: order, batchSize: 4, devices: 2}

@@ -5,30 +5,23 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
-	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/metrics"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
-	"github.com/ptychokit/ptychokit/ptychokit/pinn/internal/runfiles"
 )
 
 // Files and folders of an output directory.
@@ -44,22 +37,6 @@ const (
 	// continues exactly where it stopped.
 	scopeState = "/training_state"
 )
-
-// EpochStats is one row of history.csv (runfiles.Epoch mirrors it field
-// for field: change both).
-type EpochStats struct {
-	Epoch     int     // 1-based
-	TrainLoss float64 // mean of the epoch's batch losses
-	ValLoss   float64 // mean loss on the validation groups (NaN without any)
-	LR        float64 // learning rate used in the epoch
-	Seconds   float64 // wall time of the epoch, validation included
-	// AmpContrast and PhaseSpread measure how far the validation
-	// predictions are from a flat object (diagnostics.go); NaN without
-	// validation groups.
-	AmpContrast, PhaseSpread float64
-	// LogScale is the learned log intensity scale after the epoch.
-	LogScale float64
-}
 
 // TrainOptions are the knobs of a call to Train that are not part of the
 // run's configuration (they do not change the result).
@@ -275,6 +252,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		groups.Counts, groups.Offsets, groups.TrueRe, groups.TrueIm, groups.src = nil, nil, nil, nil, nil
 	}
 
+	feeder := &feeder{backend: backend, mesh: mesh, g: groups, truth: supervised, r: onDevice}
 	devices := 1
 	if mesh != nil {
 		devices = mesh.Devices()
@@ -317,8 +295,8 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		lr := state.lr()
 		optimizers.LearningRateVar(ctx, dtypes.Float32, lr).MustSetValue(tensors.FromScalar(float32(lr)))
 		progress.start(epoch, cfg.Training.NEpochs, nCalls)
-		trainDS := feed(backend, mesh, &batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
-			batchSize: cfg.Training.BatchSize, perCall: perCall, truth: supervised}, onDevice)
+		trainDS := feeder.pass(&batches{name: "train", g: groups, order: epochOrder(trainIdx, cfg.Training.Seed, epoch),
+			batchSize: cfg.Training.BatchSize, perCall: perCall, truth: supervised})
 		trainLoss, stepSecs, timed, err := stepper.pass(trainDS, epoch)
 		res.InputWaitSeconds += trainDS.inputWait().Seconds()
 		if err != nil {
@@ -331,7 +309,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		stats := EpochStats{Epoch: epoch, TrainLoss: trainLoss, ValLoss: math.NaN(), LR: lr,
 			AmpContrast: math.NaN(), PhaseSpread: math.NaN(), LogScale: logScaleValue(ctx)}
 		if len(valIdx) > 0 {
-			valDS := feed(backend, mesh, &batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised}, onDevice)
+			valDS := feeder.pass(&batches{name: "validation", g: groups, order: valIdx, batchSize: cfg.Training.BatchSize, truth: supervised})
 			metrics, err := trainer.Eval(valDS)
 			res.InputWaitSeconds += valDS.inputWait().Seconds()
 			if err != nil {
@@ -391,363 +369,12 @@ func lockOutputDir(dir string, progress io.Writer) (*runlock.Lock, error) {
 	return lock, nil
 }
 
-// StepsPerCall is the number of training steps one compiled call runs for
-// cfg with `devices` devices (mesh): cfg.Training.StepsPerCall, 1 when
-// unset. Several steps a call need the PINN model on one device (the
-// supervised loss and the sharded batches take one step a call). Measured on
-// an H200 (bench/h200/session7, gridsize 2, batch 16, lines_N64): 4 a call
-// made a step 2.56 ms against 3.28 ms, but 10 epochs of the train command
-// took 17.5 s against 11.9 s, the unrolled graphs (one for the full calls,
-// one for the shorter last call of an epoch) compiling longer than the
-// steps saved; so it is not the default.
-func StepsPerCall(cfg config.Run, devices int) int {
-	if cfg.Model.ModelType == config.ModelSupervised || devices > 1 {
-		return 1
-	}
-	return max(cfg.Training.StepsPerCall, 1)
-}
-
-// callLosses hands, within one training graph, the summed loss of the
-// batches that a call trains before its last (see newTrainer) from the model
-// function to the epoch-loss metric, which GoMLX builds from the trainer's
-// loss of the last batch alone.
-type callLosses struct {
-	mu      sync.Mutex
-	earlier map[*Graph]*Node // Σ losses of the earlier batches; absent: one batch a call
-	batches map[*Graph]int   // batches of the call
-}
-
-func (c *callLosses) set(g *Graph, sum *Node, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.earlier[g], c.batches[g] = sum, n
-}
-
-// sum is the summed loss of a call's batches, and their number, given the
-// last one's loss.
-func (c *callLosses) sum(g *Graph, last *Node) (*Node, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	earlier, ok := c.earlier[g]
-	if !ok {
-		return last, 1
-	}
-	return Add(earlier, last), c.batches[g]
-}
-
-// newTrainer is GoMLX's trainer for the model of cfg: Forward, Loss, Adam.
-//
-// With perCall > 1 a training call gets up to perCall batches at once
-// (batches.perCall) and the model function trains all but the last itself —
-// Forward, the loss (a plain mean: only a pass's last batch holds padding)
-// and Adam's update of the variables in the graph — before it returns the
-// last batch's predictions to GoMLX, which computes that loss and updates
-// again. Each batch is one Adam step, as at one a call.
-func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad, perCall int) *train.Trainer {
-	supervised := cfg.Model.ModelType == config.ModelSupervised
-	optimizer := optimizers.Adam().Done()
-	calls := &callLosses{earlier: map[*Graph]*Node{}, batches: map[*Graph]int{}}
-	bs := cfg.Training.BatchSize
-	// The model also hands its input counts on to the loss (GoMLX's loss sees
-	// only labels and predictions), so the batch travels to the device once.
-	// The inputs are a batch (counts, offsets), or the resident arrays and
-	// the batch's group indices (resident.go): then the batch is gathered
-	// here and the indices handed on to the loss for the true patches.
-	modelFn := func(ctx *context.Context, _ any, inputs []*Node) []*Node {
-		counts, offsets := inputs[0], inputs[1]
-		var idx *Node
-		if len(inputs) > 2 {
-			idx = inputs[2]
-			counts, offsets = Gather(counts, InsertAxes(idx, -1)), Gather(offsets, InsertAxes(idx, -1))
-		}
-		g := counts.Graph()
-		if rows := counts.Shape().Dimensions[0]; perCall > 1 && ctx.IsTraining(g) && rows > bs {
-			n := rows / bs
-			var sum *Node
-			for i := range n - 1 {
-				cs := Slice(counts, AxisRange(i*bs, (i+1)*bs))
-				o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, cs, Slice(offsets, AxisRange(i*bs, (i+1)*bs)), pad)
-				loss := ReduceAllMean(GroupLosses(cfg, o, cs, nil, nil))
-				optimizer.UpdateGraph(ctx, g, loss)
-				if sum == nil {
-					sum = loss
-				} else {
-					sum = Add(sum, loss)
-				}
-			}
-			calls.set(g, sum, n)
-			counts, offsets = Slice(counts, AxisRange(rows-bs, rows)), Slice(offsets, AxisRange(rows-bs, rows))
-			if idx != nil {
-				idx = Slice(idx, AxisRange(rows-bs, rows))
-			}
-		}
-		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, pad)
-		if idx != nil {
-			return []*Node{o.Re, o.Im, o.Intensity, counts, idx}
-		}
-		return []*Node{o.Re, o.Im, o.Intensity, counts}
-	}
-	// The last label is the groups' weights (see batches): 0 for padding.
-	groupLosses := func(labels, predictions []*Node) (losses, weights *Node) {
-		o := Output{Re: predictions[0], Im: predictions[1], Intensity: predictions[2]}
-		weights = labels[len(labels)-1]
-		if rows, b := weights.Shape().Dimensions[0], predictions[0].Shape().Dimensions[0]; rows > b {
-			weights = Slice(weights, AxisRange(rows-b, rows)) // the last batch of a call (perCall > 1)
-		}
-		if supervised {
-			re, im := labels[0], labels[1]
-			if len(predictions) > 4 {
-				at := InsertAxes(predictions[4], -1)
-				re, im = Gather(re, at), Gather(im, at)
-			}
-			return GroupLosses(cfg, o, nil, re, im), weights
-		}
-		return GroupLosses(cfg, o, predictions[3], nil, nil), weights
-	}
-	lossFn := func(labels, predictions []*Node) *Node {
-		return WeightedMean(groupLosses(labels, predictions))
-	}
-	valLoss := newGroupMetric("Validation Loss", valLossName, metrics.LossMetricType, groupLosses)
-	return train.NewTrainer(backend, ctx.Checked(false), modelFn, lossFn, optimizer,
-		[]metrics.Interface{epochLossMetric(calls)}, append([]metrics.Interface{valLoss}, flatnessMetrics()...))
-}
-
-// valLossName names the validation loss among the trainer's evaluation
-// results (GoMLX's own mean losses, also there, count a padded batch as full).
-const valLossName = "val_loss"
-
 func describeModel(m config.Model) string {
 	if m.Architecture != config.ArchCNN {
 		return fmt.Sprintf("%s %s N=%d gridsize=%d width=%d modes=%d blocks=%d", m.ModelType, m.Architecture, m.N, m.Gridsize, m.FNOWidth, m.FNOModes, m.FNOBlocks)
 	}
 	enc, _ := m.Filters()
 	return fmt.Sprintf("%s N=%d gridsize=%d filters=%v", m.ModelType, m.N, m.Gridsize, enc)
-}
-
-// checkResume reports whether output_dir holds a run to resume, and refuses
-// one of a different model.
-func checkResume(cfg config.Run) (bool, error) {
-	out := cfg.Data.OutputDir
-	if names, _ := checkpointNames(filepath.Join(out, CheckpointDir)); len(names) == 0 {
-		return false, nil
-	}
-	saved, err := config.Load(filepath.Join(out, config.FileName))
-	if err != nil {
-		return false, fmt.Errorf("--output_dir %s holds checkpoints but its configuration is unusable: %w", out, err)
-	}
-	if d := config.SameModel(saved, cfg); d != "" {
-		return false, fmt.Errorf("--output_dir %s holds a run of a different model (%s): choose another --output_dir or the same options", out, d)
-	}
-	return true, nil
-}
-
-// checkCheckpointConfig compares the configuration saved inside the loaded
-// checkpoint with cfg.
-func checkCheckpointConfig(ctx *context.Context, cfg config.Run, dir string) error {
-	text, ok := ctx.GetParam(ParamConfig)
-	if !ok {
-		return fmt.Errorf("%s: the checkpoint carries no ptychokit configuration: not written by ptychokit, or by an incompatible version", dir)
-	}
-	s, _ := text.(string)
-	saved, err := config.Unmarshal([]byte(s))
-	if err != nil {
-		return fmt.Errorf("%s: checkpoint configuration: %w", dir, err)
-	}
-	if d := config.SameModel(saved, cfg); d != "" {
-		return fmt.Errorf("%s: the checkpoint is of a different model (%s)", dir, d)
-	}
-	return nil
-}
-
-// loopState is the training loop's state, kept in context variables so it is
-// checkpointed with the weights.
-type loopState struct {
-	ctx *context.Context
-}
-
-var stateVars = []string{"epoch", "lr", "best_loss", "best_epoch", "since_best_lr", "since_best_stop", "stopped", "best_train_loss"}
-
-func newLoopState(ctx *context.Context, lr float64) *loopState {
-	sctx := ctx.InAbsPath(scopeState).Checked(false)
-	initial := map[string]float64{"epoch": 0, "lr": lr, "best_loss": math.Inf(1), "best_epoch": 0,
-		"since_best_lr": 0, "since_best_stop": 0, "stopped": 0, "best_train_loss": math.Inf(1)}
-	for _, name := range stateVars {
-		sctx.VariableWithValue(name, initial[name]).SetTrainable(false)
-	}
-	return &loopState{ctx: sctx}
-}
-
-func (s *loopState) get(name string) float64 {
-	return tensors.ToScalar[float64](s.ctx.GetVariable(name).MustValue())
-}
-
-func (s *loopState) set(name string, v float64) {
-	s.ctx.GetVariable(name).MustSetValue(tensors.FromScalar(v))
-}
-
-func (s *loopState) epoch() int     { return int(s.get("epoch")) }
-func (s *loopState) lr() float64    { return s.get("lr") }
-func (s *loopState) bestEpoch() int { return int(s.get("best_epoch")) }
-func (s *loopState) stopped() bool  { return s.get("stopped") != 0 }
-
-// update records epoch's result, applies the plateau schedule and early
-// stopping, and reports whether the epoch is the best so far. The best epoch
-// and the learning-rate schedule follow the validation loss, or the training
-// loss without validation; early stopping follows t.EarlyStopMonitor.
-//
-// Epochs whose predictions are still flat (EpochStats.Flat: the run has not
-// left the initial flat-object plateau) count for neither patience: with
-// PtychoPINN's patience of 3, early stopping ended runs on that plateau at
-// epochs 4–5, where the same seeds left it later and trained well (H200,
-// lines_N64, gridsize 2: 2 of 10 seeds).
-func (s *loopState) update(epoch int, st EpochStats, t config.Training) (improved bool) {
-	loss := st.ValLoss
-	if math.IsNaN(loss) {
-		loss = st.TrainLoss
-	}
-	s.set("epoch", float64(epoch))
-	flat := st.Flat()
-	improved = loss < s.get("best_loss")
-	switch {
-	case improved:
-		s.set("best_loss", loss)
-		s.set("best_epoch", float64(epoch))
-		s.set("since_best_lr", 0)
-	case !flat:
-		sinceLR := s.get("since_best_lr") + 1
-		if int(sinceLR) >= t.LRPatience {
-			s.set("lr", math.Max(s.lr()*t.LRFactor, t.LRMin))
-			sinceLR = 0
-		}
-		s.set("since_best_lr", sinceLR)
-	}
-	stopImproved := improved
-	if t.EarlyStopMonitor == config.MonitorLoss {
-		stopImproved = st.TrainLoss < s.get("best_train_loss")
-		if stopImproved {
-			s.set("best_train_loss", st.TrainLoss)
-		}
-	}
-	switch {
-	case stopImproved:
-		s.set("since_best_stop", 0)
-	case !flat:
-		sinceStop := s.get("since_best_stop") + 1
-		s.set("since_best_stop", sinceStop)
-		if t.EarlyStopPatience > 0 && int(sinceStop) >= t.EarlyStopPatience {
-			s.set("stopped", 1)
-		}
-	}
-	return improved
-}
-
-// writeHistory rewrites history.csv atomically.
-func writeHistory(path string, history []EpochStats) error {
-	rows := make([]runfiles.Epoch, len(history))
-	for i, h := range history {
-		rows[i] = runfiles.Epoch(h)
-	}
-	return atomicfile.WriteFile(path, runfiles.FormatHistory(rows))
-}
-
-// ReadHistory reads a history.csv written by Train (also the five-column
-// files of earlier versions, whose diagnostics read as NaN).
-func ReadHistory(path string) ([]EpochStats, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := runfiles.ParseHistory(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	h := make([]EpochStats, len(rows))
-	for i, r := range rows {
-		h[i] = EpochStats(r)
-	}
-	return h, nil
-}
-
-// readHistory returns the rows up to epoch (the checkpoint's), or nothing
-// for a fresh run.
-func readHistory(path string, epoch int) ([]EpochStats, error) {
-	if epoch == 0 {
-		return nil, nil
-	}
-	h, err := ReadHistory(path)
-	if err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
-	}
-	var out []EpochStats
-	for _, r := range h {
-		if r.Epoch <= epoch {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-// linkAtomic makes to a hard link of from, replacing any file there in one
-// step (a link under a temporary name, then renamed).
-func linkAtomic(from, to string) error {
-	tmp := to + ".link-tmp"
-	os.Remove(tmp)
-	if err := os.Link(from, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, to); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-// copyLatestCheckpoint replaces the checkpoint in dst with the latest of src.
-func copyLatestCheckpoint(src, dst string) error {
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	latest := ""
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, "checkpoint-") && strings.HasSuffix(name, checkpoints.JsonNameSuffix) {
-			latest = max(latest, strings.TrimSuffix(name, checkpoints.JsonNameSuffix))
-		}
-	}
-	if latest == "" {
-		return fmt.Errorf("%s: no checkpoint to copy", src)
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	old, _ := os.ReadDir(dst)
-	for _, suffix := range []string{checkpoints.BinDataSuffix, checkpoints.JsonNameSuffix, runfiles.SumsSuffix} {
-		from, to := filepath.Join(src, latest+suffix), filepath.Join(dst, latest+suffix)
-		if _, err := os.Stat(from); suffix == runfiles.SumsSuffix && err != nil {
-			continue // a checkpoint of a version without sums
-		}
-		// The weights (tens of MB) are hard-linked when the file system
-		// allows: GoMLX never rewrites a checkpoint file, it writes new ones
-		// and removes old ones, so the link keeps the bytes best/ needs.
-		if suffix == checkpoints.BinDataSuffix && linkAtomic(from, to) == nil {
-			continue
-		}
-		b, err := os.ReadFile(from)
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.WriteFile(to, b); err != nil {
-			return err
-		}
-	}
-	for _, e := range old {
-		if !strings.HasPrefix(e.Name(), latest) {
-			os.Remove(filepath.Join(dst, e.Name()))
-		}
-	}
-	return nil
 }
 
 func median(v []float64) float64 {
