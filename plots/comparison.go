@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -38,7 +39,7 @@ type ComparisonOptions struct {
 	// Title is drawn above the grid; empty for none.
 	Title string
 	// Crop, when non-nil, shows only that rectangle of every image.
-	Crop *Rect
+	Crop *data.Rect
 }
 
 // Comparison draws rows of h×w images: each row shares one colour range and
@@ -49,10 +50,10 @@ func Comparison(rows []ComparisonRow, h, w int, opts ComparisonOptions) (*Figure
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("plots: comparison: no rows")
 	}
-	region := Rect{X1: w, Y1: h}
+	region := data.Rect{X1: w, Y1: h}
 	if opts.Crop != nil {
 		region = *opts.Crop
-		if err := region.within(h, w); err != nil {
+		if err := region.Within(h, w); err != nil {
 			return nil, err
 		}
 	}
@@ -71,7 +72,7 @@ func Comparison(rows []ComparisonRow, h, w int, opts ComparisonOptions) (*Figure
 			images[j] = cropImage(pan.Pix, w, region)
 			if row.Phase {
 				for i, v := range images[j] {
-					images[j][i] = WrapPhase(v)
+					images[j][i] = data.WrapPhase(v)
 				}
 			}
 		}
@@ -165,7 +166,7 @@ func CompareComplex(truth ComplexPanel, recons []ComplexPanel, h, w int, opts Co
 	phaseErr := make([]float64, h*w)
 	for i := range ampErr {
 		ampErr[i] = amps[1][i] - amps[0][i]
-		phaseErr[i] = WrapPhase(phases[1][i] - phases[0][i])
+		phaseErr[i] = data.WrapPhase(phases[1][i] - phases[0][i])
 	}
 	title := fmt.Sprintf("%s − %s", recons[0].Title, truth.Title)
 	ampRow.Error = &Panel{Title: title, Pix: ampErr}

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/vg"
 )
@@ -18,7 +19,7 @@ type ComplexOptions struct {
 	AmplitudeTitle, PhaseTitle string
 	// Crop, when non-nil, shows only that rectangle (e.g. ScannedRegion);
 	// the axes keep the full image's pixel coordinates.
-	Crop *Rect
+	Crop *data.Rect
 	// AmplitudeMin and AmplitudeMax fix the amplitude colour range; when
 	// both are zero it is the range of the shown pixels.
 	AmplitudeMin, AmplitudeMax float64
@@ -55,17 +56,17 @@ func ComplexImage(amp, phase []float64, h, w int, opts ComplexOptions) (*Figure,
 	if err := checkImage("phase", phase, h, w); err != nil {
 		return nil, err
 	}
-	region := Rect{X1: w, Y1: h}
+	region := data.Rect{X1: w, Y1: h}
 	if opts.Crop != nil {
 		region = *opts.Crop
-		if err := region.within(h, w); err != nil {
+		if err := region.Within(h, w); err != nil {
 			return nil, err
 		}
 	}
 	amp = cropImage(amp, w, region)
 	phase = cropImage(phase, w, region)
 	for i, p := range phase {
-		phase[i] = WrapPhase(p)
+		phase[i] = data.WrapPhase(p)
 	}
 
 	lo, hi := opts.AmplitudeMin, opts.AmplitudeMax
@@ -111,7 +112,7 @@ func ComplexImage(amp, phase []float64, h, w int, opts ComplexOptions) (*Figure,
 
 // hueFigure is ComplexImage's one-panel complex view: the phase through the
 // cyclic map, each pixel darkened in proportion to its amplitude over top.
-func hueFigure(amp, phase []float64, region Rect, top float64, opts ComplexOptions) (*Figure, error) {
+func hueFigure(amp, phase []float64, region data.Rect, top float64, opts ComplexOptions) (*Figure, error) {
 	p, err := imagePanel(phase, region, PhaseMap(), firstNonEmpty(opts.PhaseTitle, "phase (hue), amplitude (brightness)"), !opts.HideAxes)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func hueFigure(amp, phase []float64, region Rect, top float64, opts ComplexOptio
 
 // imagePanel returns a panel drawing pix (the pixels of region, already
 // cropped) through cm, with square pixels.
-func imagePanel(pix []float64, region Rect, cm palette.ColorMap, title string, axes bool) (panel, error) {
+func imagePanel(pix []float64, region data.Rect, cm palette.ColorMap, title string, axes bool) (panel, error) {
 	r, err := NewRaster(pix, region.Dy(), region.Dx(), cm)
 	if err != nil {
 		return panel{}, fmt.Errorf("plots: %s: %w", title, err)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -98,7 +99,7 @@ func Diffraction(patterns []float32, count, n int, opts DiffractionOptions) (*Fi
 		if k%cols == 0 {
 			rows = append(rows, make([]panel, cols))
 		}
-		pan, err := imagePanel(p, Rect{X1: n, Y1: n}, AmplitudeMap(lo, hi), "pattern "+strconv.Itoa(indices[k]), false)
+		pan, err := imagePanel(p, data.Rect{X1: n, Y1: n}, AmplitudeMap(lo, hi), "pattern "+strconv.Itoa(indices[k]), false)
 		if err != nil {
 			return nil, err
 		}

@@ -7,55 +7,37 @@ import (
 	"math"
 	"math/cmplx"
 
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Rect is a rectangle of image pixels: columns X0 ≤ x < X1 and rows
-// Y0 ≤ y < Y1 (half-open, like image.Rectangle).
-type Rect struct{ X0, Y0, X1, Y1 int }
-
-// Dx returns the width of r in pixels.
-func (r Rect) Dx() int { return r.X1 - r.X0 }
-
-// Dy returns the height of r in pixels.
-func (r Rect) Dy() int { return r.Y1 - r.Y0 }
-
-// within reports an error unless r is a non-empty part of an h×w image.
-func (r Rect) within(h, w int) error {
-	if r.X0 < 0 || r.Y0 < 0 || r.X1 > w || r.Y1 > h || r.Dx() <= 0 || r.Dy() <= 0 {
-		return fmt.Errorf("plots: crop [x %d:%d, y %d:%d] is empty or outside the %d×%d image",
-			r.X0, r.X1, r.Y0, r.Y1, h, w)
-	}
-	return nil
-}
-
 // ScannedRegion returns the bounding box of the scan positions (patch centres
 // in object pixels, see package ptychokit's glossary) widened by margin pixels
 // on every side and clipped to an h×w object. A margin of N/2 keeps every
 // pixel any patch saw; a smaller one keeps the well-overlapped centre.
-func ScannedRegion(xcoords, ycoords []float64, margin float64, h, w int) (Rect, error) {
+func ScannedRegion(xcoords, ycoords []float64, margin float64, h, w int) (data.Rect, error) {
 	if len(xcoords) == 0 || len(xcoords) != len(ycoords) {
-		return Rect{}, fmt.Errorf("plots: scanned region: %d x and %d y coordinates", len(xcoords), len(ycoords))
+		return data.Rect{}, fmt.Errorf("plots: scanned region: %d x and %d y coordinates", len(xcoords), len(ycoords))
 	}
 	if err := checkFinite("xcoords", xcoords); err != nil {
-		return Rect{}, err
+		return data.Rect{}, err
 	}
 	if err := checkFinite("ycoords", ycoords); err != nil {
-		return Rect{}, err
+		return data.Rect{}, err
 	}
 	xmin, xmax := minMax(xcoords)
 	ymin, ymax := minMax(ycoords)
-	r := Rect{
+	r := data.Rect{
 		X0: max(0, int(math.Floor(xmin-margin))),
 		Y0: max(0, int(math.Floor(ymin-margin))),
 		X1: min(w, int(math.Ceil(xmax+margin))),
 		Y1: min(h, int(math.Ceil(ymax+margin))),
 	}
-	if err := r.within(h, w); err != nil {
-		return Rect{}, fmt.Errorf("plots: scanned region: %w", err)
+	if err := r.Within(h, w); err != nil {
+		return data.Rect{}, fmt.Errorf("plots: scanned region: %w", err)
 	}
 	return r, nil
 }
@@ -71,16 +53,6 @@ func AmpPhase(pix []complex64) (amp, phase []float64) {
 		phase[i] = cmplx.Phase(c)
 	}
 	return amp, phase
-}
-
-// WrapPhase returns φ wrapped into (-π, π]; use it on phase differences
-// before showing them as errors.
-func WrapPhase(phi float64) float64 {
-	w := math.Remainder(phi, 2*math.Pi) // in [-π, π]
-	if w <= -math.Pi {
-		w += 2 * math.Pi
-	}
-	return w
 }
 
 // checkFinite returns an error naming the first NaN or ±Inf in v.
@@ -110,7 +82,7 @@ func checkImage(name string, pix []float64, h, w int) error {
 }
 
 // cropImage returns the pixels of r from an h×w image (a copy).
-func cropImage(pix []float64, w int, r Rect) []float64 {
+func cropImage(pix []float64, w int, r data.Rect) []float64 {
 	out := make([]float64, 0, r.Dx()*r.Dy())
 	for y := r.Y0; y < r.Y1; y++ {
 		out = append(out, pix[y*w+r.X0:y*w+r.X1]...)

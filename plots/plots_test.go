@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 )
@@ -156,10 +157,10 @@ func TestComplexImagePixels(t *testing.T) {
 		amp[i] = float64(i) / float64(h*w-1) // a ramp, row-major
 		phase[i] = -math.Pi + 2*math.Pi*float64(i)/float64(h*w-1)
 	}
-	crop := Rect{X0: 1, Y0: 2, X1: 9, Y1: 6}
+	crop := data.Rect{X0: 1, Y0: 2, X1: 9, Y1: 6}
 	for _, tc := range []struct {
 		name string
-		crop *Rect
+		crop *data.Rect
 		w, h int
 	}{
 		{"natural size", nil, 0, 0},
@@ -172,7 +173,7 @@ func TestComplexImagePixels(t *testing.T) {
 				t.Fatal(err)
 			}
 			img := renderPNG(t, f, tc.w, tc.h)
-			region := Rect{X1: w, Y1: h}
+			region := data.Rect{X1: w, Y1: h}
 			if tc.crop != nil {
 				region = *tc.crop
 			}
@@ -194,7 +195,7 @@ func TestComplexImagePixels(t *testing.T) {
 					for x := region.X0; x < region.X1; x++ {
 						v := values[k][y*w+x]
 						if k == 1 {
-							v = WrapPhase(v)
+							v = data.WrapPhase(v)
 						}
 						got := pixelAt(img, r, y-region.Y0, x-region.X0)
 						if want := mapColor(t, maps[k], v); !near(got, want, colorTol) {
@@ -440,7 +441,7 @@ func TestRejectsBadInput(t *testing.T) {
 		{"complex NaN amplitude", second(ComplexImage(bad, good, 2, 2, ComplexOptions{})), "amplitude: pixel (y=0, x=1) is NaN"},
 		{"complex Inf phase", second(ComplexImage(good, []float64{0, 0, inf, 0}, 2, 2, ComplexOptions{})), "phase: pixel (y=1, x=0) is +Inf"},
 		{"complex size", second(ComplexImage(good, good, 3, 2, ComplexOptions{})), "4 pixels for a 3×2 image"},
-		{"complex crop", second(ComplexImage(good, good, 2, 2, ComplexOptions{Crop: &Rect{0, 0, 3, 2}})), "outside the 2×2 image"},
+		{"complex crop", second(ComplexImage(good, good, 2, 2, ComplexOptions{Crop: &data.Rect{X1: 3, Y1: 2}})), "outside the 2×2 image"},
 		{"complex amplitude range", second(ComplexImage(good, good, 2, 2, ComplexOptions{AmplitudeMin: 2, AmplitudeMax: 1})), "colour range"},
 		{"raster NaN", second(NewRaster(bad, 2, 2, AmplitudeMap(0, 1))), "is NaN"},
 		{"raster empty range", second(NewRaster(good, 2, 2, AmplitudeMap(1, 1))), "range is empty"},
@@ -478,7 +479,7 @@ func TestScannedRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	// x: [10-4, 30+4] = [6, 34] clipped to 32; y: [5-4, 7+4] = [1, 11].
-	if want := (Rect{X0: 6, Y0: 1, X1: 32, Y1: 11}); r != want {
+	if want := (data.Rect{X0: 6, Y0: 1, X1: 32, Y1: 11}); r != want {
 		t.Errorf("got %+v, want %+v", r, want)
 	}
 }
@@ -496,8 +497,8 @@ func TestAmpPhaseAndWrap(t *testing.T) {
 	for _, tc := range []struct{ in, want float64 }{
 		{0, 0}, {math.Pi, math.Pi}, {-math.Pi, math.Pi}, {3 * math.Pi / 2, -math.Pi / 2}, {-5 * math.Pi / 2, -math.Pi / 2}, {7, 7 - 2*math.Pi},
 	} {
-		if got := WrapPhase(tc.in); math.Abs(got-tc.want) > 1e-12 {
-			t.Errorf("WrapPhase(%g) = %g, want %g", tc.in, got, tc.want)
+		if got := data.WrapPhase(tc.in); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("data.WrapPhase(%g) = %g, want %g", tc.in, got, tc.want)
 		}
 	}
 }

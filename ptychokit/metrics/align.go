@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/cmplx"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
 
 // PhasePlane is the phase a + b·x + c·y, in radians, with x the column and y
@@ -111,7 +113,7 @@ func FitPhasePlane(rec, truth []complex128, H, W int) (PhasePlane, error) {
 	plane.SlopeX += sol[1]
 	plane.SlopeY += sol[2]
 	plane.Offset += sol[0] - sol[1]*xc - sol[2]*yc
-	plane.Offset = wrapPhase(plane.Offset)
+	plane.Offset = data.WrapPhase(plane.Offset)
 	return plane, nil
 }
 
@@ -239,13 +241,4 @@ func solve3(m [3][3]float64, v [3]float64) (s [3]float64, ok bool) {
 		s[r] = sum / m[r][r]
 	}
 	return s, true
-}
-
-// wrapPhase wraps a phase to (-π, π].
-func wrapPhase(p float64) float64 {
-	p = math.Mod(p+math.Pi, 2*math.Pi)
-	if p <= 0 {
-		p += 2 * math.Pi
-	}
-	return p - math.Pi
 }

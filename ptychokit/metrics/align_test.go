@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/cmplx"
 	"testing"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
 
 // planeTol: a pure phase plane must be removed to rounding error.
@@ -31,7 +33,7 @@ func TestPhasePlaneRemovedExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(wrapPhase(got.Offset-want.Offset)) > planeTol ||
+		if math.Abs(data.WrapPhase(got.Offset-want.Offset)) > planeTol ||
 			math.Abs(got.SlopeX-want.SlopeX) > planeTol || math.Abs(got.SlopeY-want.SlopeY) > planeTol {
 			t.Errorf("fitted %+v, want %+v", got, want)
 		}
@@ -138,8 +140,8 @@ func TestAmplitudeScale(t *testing.T) {
 func TestWrapPhase(t *testing.T) {
 	t.Parallel()
 	for _, c := range [][2]float64{{0, 0}, {math.Pi, math.Pi}, {-math.Pi, math.Pi}, {3 * math.Pi / 2, -math.Pi / 2}, {-7, -7 + 2*math.Pi}} {
-		if got := wrapPhase(c[0]); math.Abs(got-c[1]) > 1e-12 {
-			t.Errorf("wrapPhase(%g) = %g, want %g", c[0], got, c[1])
+		if got := data.WrapPhase(c[0]); math.Abs(got-c[1]) > 1e-12 {
+			t.Errorf("data.WrapPhase(%g) = %g, want %g", c[0], got, c[1])
 		}
 	}
 }

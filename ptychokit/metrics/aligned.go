@@ -13,15 +13,15 @@ import (
 // share a frame (pixel (y, x) of one is pixel (y, x) of the other) but may
 // differ in size: region must lie inside both. Neither is changed. It does
 // not register (shift) rec: Compare does that for scoring.
-func Aligned(rec, truth *data.ComplexImage, region Rect) (recCrop, truthCrop *data.ComplexImage, err error) {
+func Aligned(rec, truth *data.ComplexImage, region data.Rect) (recCrop, truthCrop *data.ComplexImage, err error) {
 	if rec == nil || truth == nil {
 		return nil, nil, fmt.Errorf("metrics: aligned: nil image")
 	}
-	t, err := Crop(Complex128(truth), truth.H, truth.W, region)
+	t, err := data.Crop(Complex128(truth), truth.H, truth.W, region)
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := Crop(Complex128(rec), rec.H, rec.W, region)
+	r, err := data.Crop(Complex128(rec), rec.H, rec.W, region)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,6 +40,3 @@ func Aligned(rec, truth *data.ComplexImage, region Rect) (recCrop, truthCrop *da
 	}
 	return recCrop, truthCrop, nil
 }
-
-// Whole is the rectangle of a whole H×W image.
-func Whole(H, W int) Rect { return Rect{Y1: H, X1: W} }

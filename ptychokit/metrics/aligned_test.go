@@ -22,7 +22,7 @@ func TestAligned(t *testing.T) {
 			rec.Pix[y*W+x] = complex64(2 * v * cmplx.Exp(complex(0, 0.3+0.01*float64(x)-0.02*float64(y))))
 		}
 	}
-	region := Rect{Y0: 3, X0: 2, Y1: 20, X1: 18}
+	region := data.Rect{Y0: 3, X0: 2, Y1: 20, X1: 18}
 	got, crop, err := Aligned(rec, truth, region)
 	if err != nil {
 		t.Fatal(err)
@@ -42,17 +42,17 @@ func TestAligned(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		rec, truth *data.ComplexImage
-		region     Rect
+		region     data.Rect
 	}{
 		{"region outside the smaller", rec.TopLeft(H-5, W), truth, region},
-		{"region outside", rec, truth, Rect{Y1: H + 1, X1: W}},
+		{"region outside", rec, truth, data.Rect{Y1: H + 1, X1: W}},
 		{"nil", nil, truth, region},
 	} {
 		if _, _, err := Aligned(tc.rec, tc.truth, tc.region); err == nil {
 			t.Errorf("%s: no error", tc.name)
 		}
 	}
-	if r := Whole(H, W); r.Dy() != H || r.Dx() != W {
-		t.Errorf("Whole(%d, %d) = %v", H, W, r)
+	if r := data.Whole(H, W); r.Dy() != H || r.Dx() != W {
+		t.Errorf("data.Whole(%d, %d) = %v", H, W, r)
 	}
 }

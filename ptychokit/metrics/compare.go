@@ -146,7 +146,7 @@ type Report struct {
 	AmplitudeScale float64    `json:"amplitude_scale"`
 	ScaleMode      string     `json:"scale_mode"`
 	// Region is the scored rectangle of the reconstruction's frame.
-	Region Rect `json:"region"`
+	Region data.Rect `json:"region"`
 }
 
 // Complex128 returns the pixels of img widened to complex128.
@@ -205,8 +205,8 @@ func Compare(rec, truth *data.ComplexImage, opts CompareOptions) (*Report, error
 	report := &Report{Region: region, PhaseMode: opts.Phase.String(), ScaleMode: opts.Scale.String()}
 
 	if !opts.SkipRegistration {
-		rc, _ := Crop(recPix, H, W, region)
-		tc, _ := Crop(truthPix, H, W, region)
+		rc, _ := data.Crop(recPix, H, W, region)
+		tc, _ := data.Crop(truthPix, H, W, region)
 		dy, dx, err := registerForCompare(tc, rc, h, w, opts)
 		if err != nil {
 			return nil, fmt.Errorf("metrics: compare: %w", err)
@@ -216,8 +216,8 @@ func Compare(rec, truth *data.ComplexImage, opts CompareOptions) (*Report, error
 			truthPix = MirrorShift(truthPix, truthPix, H, W, dy, dx)
 		}
 	}
-	recPix, _ = Crop(recPix, H, W, region)
-	truthPix, _ = Crop(truthPix, H, W, region)
+	recPix, _ = data.Crop(recPix, H, W, region)
+	truthPix, _ = data.Crop(truthPix, H, W, region)
 
 	switch opts.Phase {
 	case PlanePhase:
@@ -285,8 +285,8 @@ func HalfDatasetFRC(a, b *data.ComplexImage, opts CompareOptions) (*FRCCurve, [2
 	h, w := region.Dy(), region.Dx()
 	aPix, bPix := Complex128(a), Complex128(b)
 	if !opts.SkipRegistration {
-		ac, _ := Crop(aPix, H, W, region)
-		bc, _ := Crop(bPix, H, W, region)
+		ac, _ := data.Crop(aPix, H, W, region)
+		bc, _ := data.Crop(bPix, H, W, region)
 		dy, dx, err := registerForCompare(ac, bc, h, w, opts)
 		if err != nil {
 			return nil, shift, fmt.Errorf("metrics: half-dataset FRC: %w", err)
@@ -294,8 +294,8 @@ func HalfDatasetFRC(a, b *data.ComplexImage, opts CompareOptions) (*FRCCurve, [2
 		shift = [2]float64{dy, dx}
 		bPix = MirrorShift(bPix, bPix, H, W, -dy, -dx)
 	}
-	aPix, _ = Crop(aPix, H, W, region)
-	bPix, _ = Crop(bPix, H, W, region)
+	aPix, _ = data.Crop(aPix, H, W, region)
+	bPix, _ = data.Crop(bPix, H, W, region)
 	switch opts.Phase {
 	case PlanePhase:
 		_, err = RemovePhasePlane(bPix, aPix, h, w)
@@ -376,15 +376,15 @@ func countNonFinite(pix []complex64) (count, first int) {
 	return count, first
 }
 
-func compareRegion(H, W int, opts CompareOptions) (Rect, error) {
+func compareRegion(H, W int, opts CompareOptions) (data.Rect, error) {
 	if len(opts.ScanX) > 0 || len(opts.ScanY) > 0 {
-		return ScanRegion(opts.ScanX, opts.ScanY, opts.CropMargin, H, W)
+		return data.ScanRegion(opts.ScanX, opts.ScanY, opts.CropMargin, H, W)
 	}
 	m := opts.CropMargin
 	if math.IsNaN(m) || math.IsInf(m, 0) || m < 0 {
-		return Rect{}, fmt.Errorf("crop margin %g must be finite and ≥ 0 without scan positions", m)
+		return data.Rect{}, fmt.Errorf("crop margin %g must be finite and ≥ 0 without scan positions", m)
 	}
-	r := Rect{Y0: int(math.Ceil(m)), X0: int(math.Ceil(m)), Y1: H - int(math.Ceil(m)), X1: W - int(math.Ceil(m))}
+	r := data.Rect{Y0: int(math.Ceil(m)), X0: int(math.Ceil(m)), Y1: H - int(math.Ceil(m)), X1: W - int(math.Ceil(m))}
 	if r.Empty() {
 		return r, fmt.Errorf("crop margin %g leaves nothing of the %d×%d image", m, H, W)
 	}

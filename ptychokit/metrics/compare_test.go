@@ -87,9 +87,9 @@ func TestCompareRecoversShiftPlaneAndScale(t *testing.T) {
 	const dy, dx = 3.37, -1.62
 	scene := smoothObject(newRNG(62), big, big, 0.05)
 	moved := FourierShift(nil, scene, big, big, dy, dx)
-	r := Rect{Y0: at, X0: at, Y1: at + size, X1: at + size}
-	truth, _ := Crop(scene, big, big, r)
-	rec, _ := Crop(moved, big, big, r)
+	r := data.Rect{Y0: at, X0: at, Y1: at + size, X1: at + size}
+	truth, _ := data.Crop(scene, big, big, r)
+	rec, _ := data.Crop(moved, big, big, r)
 	plane := PhasePlane{Offset: 1.1, SlopeX: 0.02, SlopeY: -0.015}
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
@@ -111,13 +111,13 @@ func TestCompareRecoversShiftPlaneAndScale(t *testing.T) {
 	if math.Abs(report.Shift[0]-dy) > registerTol || math.Abs(report.Shift[1]-dx) > registerTol {
 		t.Errorf("shift %v, want (%g, %g)", report.Shift, dy, dx)
 	}
-	if want := (Rect{Y0: 22, X0: 22, Y1: 133, X1: 133}); report.Region != want {
+	if want := (data.Rect{Y0: 22, X0: 22, Y1: 133, X1: 133}); report.Region != want {
 		t.Errorf("region %v, want %v", report.Region, want)
 	}
 	// The plane is reported in the region's coordinates.
 	wantOffset := plane.At(report.Region.Y0, report.Region.X0)
 	const planeFitTol = 1e-3 // float32 storage, sub-pixel resampling of the truth
-	if math.Abs(wrapPhase(report.PhasePlane.Offset-wantOffset)) > planeFitTol ||
+	if math.Abs(data.WrapPhase(report.PhasePlane.Offset-wantOffset)) > planeFitTol ||
 		math.Abs(report.PhasePlane.SlopeX-plane.SlopeX) > planeFitTol/10 || math.Abs(report.PhasePlane.SlopeY-plane.SlopeY) > planeFitTol/10 {
 		t.Errorf("phase plane %+v, want offset %g slopes %g %g", report.PhasePlane, wantOffset, plane.SlopeX, plane.SlopeY)
 	}
@@ -232,22 +232,22 @@ func TestScanRegion(t *testing.T) {
 	cases := []struct {
 		margin float64
 		H, W   int
-		want   Rect
+		want   data.Rect
 	}{
-		{0, 100, 100, Rect{Y0: 12, X0: 11, Y1: 31, X1: 41}},
-		{2, 100, 100, Rect{Y0: 14, X0: 13, Y1: 29, X1: 39}},
-		{-20, 100, 45, Rect{Y0: 0, X0: 0, Y1: 51, X1: 45}},
+		{0, 100, 100, data.Rect{Y0: 12, X0: 11, Y1: 31, X1: 41}},
+		{2, 100, 100, data.Rect{Y0: 14, X0: 13, Y1: 29, X1: 39}},
+		{-20, 100, 45, data.Rect{Y0: 0, X0: 0, Y1: 51, X1: 45}},
 	}
 	for _, c := range cases {
-		got, err := ScanRegion(x, y, c.margin, c.H, c.W)
+		got, err := data.ScanRegion(x, y, c.margin, c.H, c.W)
 		if err != nil || got != c.want {
 			t.Errorf("margin %g: got %v, %v; want %v", c.margin, got, err, c.want)
 		}
 	}
-	if _, err := ScanRegion(x, y, 15, 100, 100); err == nil {
+	if _, err := data.ScanRegion(x, y, 15, 100, 100); err == nil {
 		t.Error("margin larger than the scan: want an error")
 	}
-	if _, err := ScanRegion([]float64{math.NaN()}, []float64{1}, 0, 10, 10); err == nil {
+	if _, err := data.ScanRegion([]float64{math.NaN()}, []float64{1}, 0, 10, 10); err == nil {
 		t.Error("NaN position: want an error")
 	}
 }

@@ -33,6 +33,7 @@
 // aligns, crops, and scores amplitude and phase separately, returning a
 // Report (JSON-ready; Report.Table prints it). HalfDatasetFRC is the
 // two-half-dataset resolution estimate. The pieces (Register, FourierShift,
-// MirrorShift, FitPhasePlane, AlignMeanPhase, AmplitudeScale, ScanRegion,
-// Crop, MAE, MSE, PSNR, SSIM, MSSSIM, FRC) are exported for notebooks.
+// MirrorShift, FitPhasePlane, AlignMeanPhase, AmplitudeScale, MAE, MSE,
+// PSNR, SSIM, MSSSIM, FRC) are exported for notebooks; the region
+// (data.Rect, data.ScanRegion, data.Crop) lives in package data.
 package metrics

@@ -5,6 +5,8 @@ import (
 	"math/cmplx"
 	"strings"
 	"testing"
+
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
 
 // registerTol is the accuracy the brief asks of sub-pixel registration.
@@ -58,9 +60,9 @@ func TestRegisterCutOutWithTaper(t *testing.T) {
 	scene := smoothObject(newRNG(11), big, big, 0.06)
 	for _, s := range [][2]float64{{3.37, -1.62}, {-6.81, 0.44}} {
 		shifted := FourierShift(nil, scene, big, big, s[0], s[1])
-		r := Rect{Y0: at, X0: at, Y1: at + size, X1: at + size}
-		ref, _ := Crop(scene, big, big, r)
-		moving, _ := Crop(shifted, big, big, r)
+		r := data.Rect{Y0: at, X0: at, Y1: at + size, X1: at + size}
+		ref, _ := data.Crop(scene, big, big, r)
+		moving, _ := data.Crop(shifted, big, big, r)
 		dy, dx, err := Register(ref, moving, size, size, RegisterOptions{Taper: DefaultTaper})
 		if err != nil {
 			t.Fatal(err)

@@ -22,7 +22,6 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
-	"github.com/ptychokit/ptychokit/ptychokit/metrics"
 	"github.com/ptychokit/ptychokit/ptychokit/stitch"
 )
 
@@ -457,7 +456,7 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 		r.XCoords = append(r.XCoords, ds.XCoords[i]+offX)
 		r.YCoords = append(r.YCoords, ds.YCoords[i]+offY)
 	}
-	region, err := metrics.ScanRegion(r.XCoords, r.YCoords, 0, h, w)
+	region, err := data.ScanRegion(r.XCoords, r.YCoords, 0, h, w)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,7 @@ package stitch_test
 import (
 	"fmt"
 
-	"github.com/ptychokit/ptychokit/ptychokit/metrics"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/stitch"
 )
 
@@ -53,7 +53,7 @@ func ExampleAccumulator_CoverageIn() {
 	}
 	patches := make([]complex64, len(x)*N*N)
 	H, W, _, _ := stitch.Canvas(x, y, N)
-	region, err := metrics.ScanRegion(x, y, 0, H, W)
+	region, err := data.ScanRegion(x, y, 0, H, W)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/metrics"
 )
 
 // Mode says how the pixels of a patch are weighted in the mean.
@@ -334,15 +333,15 @@ func (a *Accumulator) Weights() []float64 { return a.weight }
 // Coverage returns the fraction of object pixels with weight above the
 // minimum weight.
 func (a *Accumulator) Coverage() float64 {
-	return a.CoverageIn(metrics.Rect{Y1: a.h, X1: a.w})
+	return a.CoverageIn(data.Rect{Y1: a.h, X1: a.w})
 }
 
 // CoverageIn returns the fraction of the pixels of r (clipped to the canvas)
 // with weight above the minimum weight; 0 when nothing of r is left. With
 // metrics.ScanRegion it says how much of the scanned region the patches
 // cover.
-func (a *Accumulator) CoverageIn(r metrics.Rect) float64 {
-	r = metrics.Rect{Y0: max(r.Y0, 0), X0: max(r.X0, 0), Y1: min(r.Y1, a.h), X1: min(r.X1, a.w)}
+func (a *Accumulator) CoverageIn(r data.Rect) float64 {
+	r = data.Rect{Y0: max(r.Y0, 0), X0: max(r.X0, 0), Y1: min(r.Y1, a.h), X1: min(r.X1, a.w)}
 	if r.Empty() {
 		return 0
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ptychokit/ptychokit/ptychokit/metrics"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
@@ -351,7 +351,7 @@ func TestSparseScanCoverage(t *testing.T) {
 		xs[i] += offX
 		ys[i] += offY
 	}
-	region, err := metrics.ScanRegion(xs, ys, 0, H, W)
+	region, err := data.ScanRegion(xs, ys, 0, H, W)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -561,14 +561,14 @@ func TestCoverageIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		r    metrics.Rect
+		r    data.Rect
 		want float64
 	}{
-		{metrics.Rect{Y0: 2, X0: 2, Y1: 6, X1: 6}, 1},
-		{metrics.Rect{Y0: 0, X0: 0, Y1: 10, X1: 10}, 0.16},
-		{metrics.Rect{Y0: 4, X0: 0, Y1: 6, X1: 4}, 0.5},
-		{metrics.Rect{Y0: -5, X0: -5, Y1: 4, X1: 4}, 4.0 / 16}, // clipped to rows, cols 0…3
-		{metrics.Rect{Y0: 20, X0: 0, Y1: 30, X1: 10}, 0},       // outside the canvas
+		{data.Rect{Y0: 2, X0: 2, Y1: 6, X1: 6}, 1},
+		{data.Rect{Y0: 0, X0: 0, Y1: 10, X1: 10}, 0.16},
+		{data.Rect{Y0: 4, X0: 0, Y1: 6, X1: 4}, 0.5},
+		{data.Rect{Y0: -5, X0: -5, Y1: 4, X1: 4}, 4.0 / 16}, // clipped to rows, cols 0…3
+		{data.Rect{Y0: 20, X0: 0, Y1: 30, X1: 10}, 0},       // outside the canvas
 	} {
 		if got := a.CoverageIn(c.r); math.Abs(got-c.want) > 1e-15 {
 			t.Errorf("CoverageIn(%v) = %g, want %g", c.r, got, c.want)

@@ -6,7 +6,6 @@ import (
 	"math/cmplx"
 
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/metrics"
 )
 
 // CollapseRatio is the threshold of the collapse rule: a reconstruction whose
@@ -30,11 +29,11 @@ const MinReferenceContrast = 1e-3
 // needs no alignment to the truth: the amplitude matching and phase-plane
 // removal of metrics.Compare leave it as it is. A region with no non-zero
 // pixel has contrast 0.
-func AmplitudeContrast(img *data.ComplexImage, r metrics.Rect) (float64, error) {
+func AmplitudeContrast(img *data.ComplexImage, r data.Rect) (float64, error) {
 	if img == nil || len(img.Pix) != img.H*img.W {
 		return 0, fmt.Errorf("amplitude contrast: not an image")
 	}
-	amp, err := metrics.Crop(img.Pix, img.H, img.W, r)
+	amp, err := data.Crop(img.Pix, img.H, img.W, r)
 	if err != nil {
 		return 0, fmt.Errorf("amplitude contrast: %w", err)
 	}
@@ -97,7 +96,7 @@ type Collapse struct {
 // at 8 px (TestJudgeCollapse), so only a far blurrier object than any
 // trained run falls under 0.25. A rule on the scores instead (phase SSIM <
 // 0.1 and amplitude SSIM < 0.5) would have missed all seven.
-func JudgeCollapse(rec, ref *data.ComplexImage, r metrics.Rect) (Collapse, error) {
+func JudgeCollapse(rec, ref *data.ComplexImage, r data.Rect) (Collapse, error) {
 	if rec == nil || ref == nil || rec.H != ref.H || rec.W != ref.W {
 		return Collapse{}, fmt.Errorf("collapse: reconstruction and reference differ in size")
 	}
@@ -124,11 +123,11 @@ func judge(contrast, reference float64) (Collapse, error) {
 // Uncovered is the fraction of region r of a stitched object whose pixels are
 // exactly 0: where no kept patch part was placed (stitch leaves those 0; a
 // network's or solver's amplitude is never exactly 0 where it was placed).
-func Uncovered(img *data.ComplexImage, r metrics.Rect) (float64, error) {
+func Uncovered(img *data.ComplexImage, r data.Rect) (float64, error) {
 	if img == nil || len(img.Pix) != img.H*img.W {
 		return 0, fmt.Errorf("uncovered: not an image")
 	}
-	pix, err := metrics.Crop(img.Pix, img.H, img.W, r)
+	pix, err := data.Crop(img.Pix, img.H, img.W, r)
 	if err != nil {
 		return 0, fmt.Errorf("uncovered: %w", err)
 	}

@@ -203,7 +203,7 @@ type scan struct {
 	// whole scan (TwoHalf only); region is the region of the even half's
 	// positions in it, over which the halves are scored.
 	halves [2]*data.Dataset
-	region metrics.Rect
+	region data.Rect
 	// guessContrast is the amplitude contrast of the objectGuess over the
 	// same region (TwoHalf with an objectGuess that covers it; else 0).
 	guessContrast float64
@@ -306,14 +306,14 @@ func (sc *scan) split() error {
 		sc.halves[i] = half
 	}
 	even := sc.halves[0]
-	region, err := metrics.ScanRegion(even.XCoords, even.YCoords, 0, h, w)
+	region, err := data.ScanRegion(even.XCoords, even.YCoords, 0, h, w)
 	if err != nil {
 		return fmt.Errorf("%s: %w", sc.path, err)
 	}
 	sc.region = region
 	if ds.Object != nil {
 		// An objectGuess that does not cover the region is no reference.
-		inGuess := metrics.Rect{Y0: region.Y0 - int(offY), X0: region.X0 - int(offX), Y1: region.Y1 - int(offY), X1: region.X1 - int(offX)}
+		inGuess := data.Rect{Y0: region.Y0 - int(offY), X0: region.X0 - int(offX), Y1: region.Y1 - int(offY), X1: region.X1 - int(offX)}
 		sc.guessContrast, _ = AmplitudeContrast(ds.Object, inGuess)
 	}
 	return nil

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
-	"github.com/ptychokit/ptychokit/ptychokit/metrics"
 )
 
 // canonicalLines is the project's simulated 'lines' scan (datasets/make.sh).
@@ -129,13 +128,13 @@ func gaussianBlur(img *data.ComplexImage, sigma float64) *data.ComplexImage {
 	return out
 }
 
-func loadLines(t *testing.T) (*data.Dataset, metrics.Rect) {
+func loadLines(t *testing.T) (*data.Dataset, data.Rect) {
 	t.Helper()
 	ds, err := data.Load(canonicalLines, data.LoadOptions{})
 	if err != nil {
 		t.Skipf("canonical dataset missing (make datasets): %v", err)
 	}
-	region, err := metrics.ScanRegion(ds.XCoords, ds.YCoords, 0, ds.Object.H, ds.Object.W)
+	region, err := data.ScanRegion(ds.XCoords, ds.YCoords, 0, ds.Object.H, ds.Object.W)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +206,7 @@ func TestJudgeCollapse(t *testing.T) {
 		for i := range phaseOnly.Pix {
 			phaseOnly.Pix[i] = complex64(complex(math.Cos(float64(i)), math.Sin(float64(i))))
 		}
-		_, err := JudgeCollapse(phaseOnly, phaseOnly, metrics.Rect{Y1: 8, X1: 8})
+		_, err := JudgeCollapse(phaseOnly, phaseOnly, data.Rect{Y1: 8, X1: 8})
 		if err == nil || !strings.Contains(err.Error(), "no amplitude contrast") {
 			t.Errorf("err = %v, want one saying the reference has no amplitude contrast", err)
 		}
@@ -235,7 +234,7 @@ func TestAmplitudeContrastAndUncovered(t *testing.T) {
 	// holes (exact zeros) are left out of the contrast and counted as
 	// uncovered.
 	img := &data.ComplexImage{H: 2, W: 4, Pix: []complex64{1, 3, 1i, -3, 0, 0, 3i, -1}}
-	r := metrics.Rect{Y1: 2, X1: 4}
+	r := data.Rect{Y1: 2, X1: 4}
 	c, err := AmplitudeContrast(img, r)
 	if err != nil || math.Abs(c-0.5) > 1e-12 {
 		t.Errorf("AmplitudeContrast = %v, %v; want 0.5", c, err)
@@ -244,10 +243,10 @@ func TestAmplitudeContrastAndUncovered(t *testing.T) {
 	if err != nil || u != 0.25 {
 		t.Errorf("Uncovered = %v, %v; want 0.25", u, err)
 	}
-	if c, err := AmplitudeContrast(&data.ComplexImage{H: 1, W: 2, Pix: []complex64{0, 0}}, metrics.Rect{Y1: 1, X1: 2}); err != nil || c != 0 {
+	if c, err := AmplitudeContrast(&data.ComplexImage{H: 1, W: 2, Pix: []complex64{0, 0}}, data.Rect{Y1: 1, X1: 2}); err != nil || c != 0 {
 		t.Errorf("contrast of an empty region = %v, %v; want 0", c, err)
 	}
-	if _, err := AmplitudeContrast(img, metrics.Rect{Y1: 3, X1: 4}); err == nil {
+	if _, err := AmplitudeContrast(img, data.Rect{Y1: 3, X1: 4}); err == nil {
 		t.Error("no error for a region outside the image")
 	}
 }
