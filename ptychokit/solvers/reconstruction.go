@@ -359,7 +359,7 @@ func (r *Solver) stepGraph(in []*Node) []*Node {
 
 	b := &batch{
 		opts:     &r.opts,
-		object:   cfield{objRe, objIm},
+		object:   physics.Field{Re: objRe, Im: objIm},
 		probe:    modes[0],
 		modes:    modes,
 		measured: Gather(measuredAll, idx),
@@ -370,18 +370,18 @@ func (r *Solver) stepGraph(in []*Node) []*Node {
 		b.farMask = Mul(b.mask, BroadcastPrefix(Const(objRe.Graph(), r.detector), batchSize))
 	}
 	b.win = physics.NewPatchWindows(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
-	b.patches = fromField(b.win.Extract(b.object.field()))
+	b.patches = b.win.Extract(b.object)
 	for _, mode := range modes {
-		exitWave := mode.repeat(batchSize).mul(b.patches)
-		b.farFields = append(b.farFields, fromField(physics.FarField(exitWave.field())))
-		if b.exitWave.re == nil {
+		exitWave := mode.Repeat(batchSize).Mul(b.patches)
+		b.farFields = append(b.farFields, physics.FarField(exitWave))
+		if b.exitWave.Re == nil {
 			b.exitWave = exitWave
 		}
 	}
 	b.farField = b.farFields[0]
 	u := r.algo(b)
 	newRe, newIm := stackModes(u.probes)
-	out := []*Node{u.object.re, u.object.im, newRe, newIm, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
+	out := []*Node{u.object.Re, u.object.Im, newRe, newIm, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
 	if r.opts.Positions.Correct {
 		positionsOn := in[11]
 		dx, dy := positionShifts(b, u.chis, r.opts.Positions.MaxStep)
