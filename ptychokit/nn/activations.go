@@ -8,7 +8,7 @@ import (
 // ReLU is max(x, 0). Its gradient is 1 where x > 0 and 0 elsewhere (at 0 too,
 // unlike GoMLX's Relu, whose gradient at 0 is 1).
 func ReLU(x *graph.Node) *graph.Node {
-	return withGradient([]*graph.Node{x},
+	return WithGradient([]*graph.Node{x},
 		func(in []*graph.Node) *graph.Node {
 			return graph.Max(in[0], graph.ScalarZero(x.Graph(), x.DType()))
 		},

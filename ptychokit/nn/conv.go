@@ -74,7 +74,7 @@ func convPortable(x, kernel *graph.Node, stride int) *graph.Node {
 		return convPortableStride1(x, kernel)
 	}
 	var patches *graph.Node
-	return withGradient([]*graph.Node{x, kernel},
+	return WithGradient([]*graph.Node{x, kernel},
 		func(in []*graph.Node) *graph.Node {
 			patches = im2col(in[0], k, stride) // [B, Ho, Wo, k, k, Cin]
 			return graph.DotGeneral(patches, []int{3, 4, 5}, nil, in[1], []int{0, 1, 2}, nil)
@@ -104,12 +104,12 @@ func convPortableStride1(x, kernel *graph.Node) *graph.Node {
 	cin, cout := kernel.Shape().Dimensions[2], kernel.Shape().Dimensions[3]
 	padBefore := (k - 1) / 2
 	var patches *graph.Node // [B, k, k, Cin, H, W]
-	return withGradient([]*graph.Node{x, kernel},
+	return WithGradient([]*graph.Node{x, kernel},
 		func(in []*graph.Node) *graph.Node {
 			// Slice has no gradient SimpleGo can build (it needs Pad), so the
 			// patches are cut behind a StopGradient, and a zero-valued carrier
 			// from one gathered element of x keeps x on the differentiated
-			// path to the output (see withGradient).
+			// path to the output (see WithGradient).
 			patches = graph.StopGradient(patchesPerImage(in[0], k, padBefore, false))
 			hookedKernel := graph.Add(in[1], zeroCarrier(in[0]))
 			return graph.DotGeneral(patches, []int{1, 2, 3}, nil, hookedKernel, []int{0, 1, 2}, nil) // [B, H, W, Cout]

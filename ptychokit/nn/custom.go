@@ -4,10 +4,14 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 )
 
-// withGradient returns forward(hooked), where hooked[i] is inputs[i] seen
+// WithGradient returns forward(hooked), where hooked[i] is inputs[i] seen
 // through an identity, and makes reverse-mode differentiation use
 // gradient(hooked, output, v) for the gradients with respect to inputs
-// instead of differentiating forward's ops.
+// instead of differentiating forward's ops: v is the gradient arriving at the
+// output, and gradient returns one gradient for each input, shaped like it.
+// The value is forward's exactly. It is the project's one way of attaching a
+// hand-written gradient (nn's layers, MatMul, physics' DFT products and
+// SafeSqrt use it).
 //
 // GoMLX lets a custom gradient be attached only to an identity of one node
 // (graph.IdentityWithCustomGradient). Here the output's identity records the
@@ -25,7 +29,7 @@ import (
 // Gradients of gradients are not supported: a second differentiation that
 // reached the hooked inputs through nodes of gradient would see the incoming
 // gradient of the first.
-func withGradient(inputs []*graph.Node, forward func(hooked []*graph.Node) *graph.Node,
+func WithGradient(inputs []*graph.Node, forward func(hooked []*graph.Node) *graph.Node,
 	gradient func(hooked []*graph.Node, output, v *graph.Node) []*graph.Node) *graph.Node {
 	var (
 		output   *graph.Node

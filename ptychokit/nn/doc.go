@@ -57,7 +57,7 @@
 // (../shared/FACTS.md: 10.0 against 11.3 ms a training step at batch 256).
 //
 // Hand-written gradients are attached with graph.IdentityWithCustomGradient
-// (see withGradient in custom.go): GoMLX still builds its own gradient nodes
+// (see WithGradient in custom.go): GoMLX still builds its own gradient nodes
 // for the forward ops, but nothing consumes them and no backend runs them.
 //
 // # The pure-Go backend

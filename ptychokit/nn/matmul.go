@@ -33,7 +33,7 @@ func MatMul(a, b *graph.Node) *graph.Node {
 		panic(fmt.Sprintf("ptychokit: nn.MatMul: dtypes differ: a %s, b %s", a.Shape(), b.Shape()))
 	}
 	rows, inner, cols := r-2, r-1, r-1 // axes of M and K in a, of N in b (b's K is r-2)
-	return withGradient([]*graph.Node{a, b},
+	return WithGradient([]*graph.Node{a, b},
 		func(in []*graph.Node) *graph.Node {
 			return graph.DotGeneral(in[0], []int{inner}, batchAxes, in[1], []int{r - 2}, batchAxes)
 		},

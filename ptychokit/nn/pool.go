@@ -20,7 +20,7 @@ func MaxPool2(x *graph.Node) *graph.Node {
 	if h%2 != 0 || w%2 != 0 {
 		panic(fmt.Sprintf("ptychokit: nn.MaxPool2: needs even height and width, got x %s", x.Shape()))
 	}
-	return withGradient([]*graph.Node{x},
+	return WithGradient([]*graph.Node{x},
 		func(in []*graph.Node) *graph.Node {
 			windows := graph.Reshape(in[0], b, h/2, 2, w/2, 2, c)
 			return graph.ReduceMax(windows, 2, 4)

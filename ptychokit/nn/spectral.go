@@ -184,7 +184,7 @@ func checkModes(op string, x *graph.Node, modes int, twoD bool) {
 // m [n, k]: [..., k]. Its gradient is the product with mᵀ.
 func alongLast(x *graph.Node, m cmat) *graph.Node {
 	last := x.Rank() - 1
-	return withGradient([]*graph.Node{x},
+	return WithGradient([]*graph.Node{x},
 		func(in []*graph.Node) *graph.Node {
 			return graph.DotGeneral(in[0], []int{last}, nil, m.m, []int{0}, nil)
 		},

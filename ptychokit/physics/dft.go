@@ -127,15 +127,15 @@ func dft2Native(f Field, kind dftKind) Field {
 }
 
 // dftConst returns the constant matrix of a kind, transposed (Mᵀ, what
-// multiplies on the right) when transposed is true, with its own transpose.
+// multiplies on the right) when transposed is true.
 func dftConst(g *Graph, n int, kind dftKind, transposed bool) cmatrix {
 	mat := dftMatrix(n, kind)
-	re, im, reT, imT := mat.re, mat.im, mat.reT, mat.imT
+	re, im := mat.re, mat.im
 	if transposed {
-		re, im, reT, imT = reT, imT, re, im
+		re, im = mat.reT, mat.imT
 	}
 	c := func(v []float32) *Node { return ConstTensor(g, tensors.FromFlatDataAndDimensions(v, n, n)) }
-	return cmatrix{re: c(re), im: c(im), reT: c(reT), imT: c(imT)}
+	return cmatrix{re: c(re), im: c(im)}
 }
 
 type dftKey struct {

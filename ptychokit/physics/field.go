@@ -75,6 +75,34 @@ func (f Field) Sub(g Field) Field {
 	return Field{Re: Sub(f.Re, g.Re), Im: Sub(f.Im, g.Im)}
 }
 
+// MulConj is the element-wise product conj(f)·g; shapes must match.
+func (f Field) MulConj(g Field) Field {
+	checkSameShape("MulConj", f.Re, g.Re)
+	return Field{
+		Re: Add(Mul(f.Re, g.Re), Mul(f.Im, g.Im)),
+		Im: Sub(Mul(f.Re, g.Im), Mul(f.Im, g.Re)),
+	}
+}
+
+// ReDot is Re⟨f, g⟩ = Σ Re(conj(f)·g) over all elements, a scalar; shapes
+// must match.
+func (f Field) ReDot(g Field) *Node {
+	checkSameShape("ReDot", f.Re, g.Re)
+	return ReduceAllSum(Add(Mul(f.Re, g.Re), Mul(f.Im, g.Im)))
+}
+
+// Repeat stacks `times` copies of f along a new leading axis. On the pure-Go
+// backend binary ops of equal shapes are much faster than implicitly
+// broadcast ones, and a prefix broadcast is a plain copy.
+func (f Field) Repeat(times int) Field {
+	return Field{Re: BroadcastPrefix(f.Re, times), Im: BroadcastPrefix(f.Im, times)}
+}
+
+// ReduceSum sums both parts over the given axes.
+func (f Field) ReduceSum(axes ...int) Field {
+	return Field{Re: ReduceSum(f.Re, axes...), Im: ReduceSum(f.Im, axes...)}
+}
+
 // Reshape reshapes both parts.
 func (f Field) Reshape(dims ...int) Field {
 	return Field{Re: Reshape(f.Re, dims...), Im: Reshape(f.Im, dims...)}

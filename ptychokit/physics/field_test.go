@@ -43,3 +43,45 @@ func TestFieldAlgebra(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldReductions checks MulConj, ReDot, Repeat and ReduceSum against
+// complex128 arithmetic.
+func TestFieldReductions(t *testing.T) {
+	const n = 4
+	rng := rand.New(rand.NewPCG(17, 0))
+	ar, ai, br, bi := randArr(rng, 3, n, n), randArr(rng, 3, n, n), randArr(rng, 3, n, n), randArr(rng, 3, n, n)
+	out := run(t, func(in []*Node) []*Node {
+		a, b := NewField(in[0], in[1]), NewField(in[2], in[3])
+		mc := a.MulConj(b)
+		sum := mc.ReduceSum(0)
+		rep := sum.Repeat(2)
+		return []*Node{mc.Re, mc.Im, a.ReDot(b), sum.Re, sum.Im, rep.Re, rep.Im}
+	}, ar, ai, br, bi)
+	const tol = 1e-5
+	var dot float64
+	sum := make([]complex128, n*n)
+	for k := range ar.v {
+		want := cmplx.Conj(complex(ar.v[k], ai.v[k])) * complex(br.v[k], bi.v[k])
+		if got := complex(out[0].v[k], out[1].v[k]); cmplx.Abs(got-want) > tol*(1+cmplx.Abs(want)) {
+			t.Fatalf("MulConj[%d] = %v, want %v", k, got, want)
+		}
+		dot += real(want)
+		sum[k%(n*n)] += want
+	}
+	if got := out[2].v[0]; math.Abs(got-dot) > tol*(1+math.Abs(dot)) {
+		t.Fatalf("ReDot = %g, want %g", got, dot)
+	}
+	if d := out[5].dims; len(d) != 3 || d[0] != 2 || d[1] != n || d[2] != n {
+		t.Fatalf("Repeat(2) of [%d, %d]: dims %v", n, n, d)
+	}
+	for k, want := range sum {
+		if got := complex(out[3].v[k], out[4].v[k]); cmplx.Abs(got-want) > tol*(1+cmplx.Abs(want)) {
+			t.Fatalf("ReduceSum[%d] = %v, want %v", k, got, want)
+		}
+		for r := range 2 {
+			if got := complex(out[5].v[r*n*n+k], out[6].v[r*n*n+k]); got != complex(out[3].v[k], out[4].v[k]) {
+				t.Fatalf("Repeat copy %d [%d] = %v, want %v", r, k, got, complex(out[3].v[k], out[4].v[k]))
+			}
+		}
+	}
+}

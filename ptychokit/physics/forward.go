@@ -2,6 +2,8 @@ package physics
 
 import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+
+	"github.com/ptychokit/ptychokit/ptychokit/nn"
 )
 
 // AmplitudeGradEpsilon is the floor ε in FarFieldAmplitude's gradient
@@ -57,10 +59,10 @@ func FarFieldAmplitudeWith(probe, patches Field, m DFTMethod) *Node {
 // SafeSqrt is √x for x ≥ 0 whose gradient is v/(2·max(√x, ε)),
 // ε = AmplitudeGradEpsilon, in place of v/(2√x): exact for √x > ε, finite at 0.
 func SafeSqrt(x *Node) *Node {
-	root := Sqrt(StopGradient(x))
-	w := IdentityWithCustomGradient(x, func(_, v *Node) *Node {
-		den := MulScalar(Max(root, Scalar(x.Graph(), x.DType(), AmplitudeGradEpsilon)), 2)
-		return Div(v, den)
-	})
-	return Add(root, Sub(w, StopGradient(w)))
+	return nn.WithGradient([]*Node{x},
+		func(in []*Node) *Node { return Sqrt(in[0]) },
+		func(_ []*Node, root, v *Node) []*Node {
+			den := MulScalar(Max(root, Scalar(x.Graph(), x.DType(), AmplitudeGradEpsilon)), 2)
+			return []*Node{Div(v, den)}
+		})
 }

@@ -37,11 +37,19 @@ func TestOptionsAndDatasetErrors(t *testing.T) {
 		{"step too large", Options{Algorithm: "epie", Object: ObjectOptions{Step: 3}}, scan.ds, "object: step 3"},
 		{"noise model", Options{Algorithm: "lsqml", Noise: "laplace"}, scan.ds, `noise model "laplace"`},
 		{"NaN probe", Options{Algorithm: "epie", Probe: ProbeOptions{Initial: nanProbe}}, scan.ds, "initial probe: holds NaN"},
-		{"no diffraction", good(), withDataset(func(ds *data.Dataset) { ds.Diffraction = nil }), "is 'diffraction' missing?"},
-		{"no probe", good(), withDataset(func(ds *data.Dataset) { ds.Probe = nil }), "probeGuess: missing"},
-		{"NaN position", good(), withDataset(func(ds *data.Dataset) { ds.XCoords[4] = math.NaN() }), "position 4"},
-		{"short coordinates", good(), withDataset(func(ds *data.Dataset) { ds.XCoords = ds.XCoords[:3] }), "want 49 positions"},
-		{"no dataset", good(), nil, "no dataset"},
+		{"no diffraction", good(), withDataset(func(ds *data.Dataset) { ds.Diffraction = nil }), `key "diffraction": missing`},
+		{"no probe", good(), withDataset(func(ds *data.Dataset) { ds.Probe = nil }), `key "probeGuess": missing`},
+		{"NaN position", good(), withDataset(func(ds *data.Dataset) { ds.XCoords[4] = math.NaN() }), `key "xcoords": element 4 is NaN`},
+		{"short coordinates", good(), withDataset(func(ds *data.Dataset) { ds.XCoords = ds.XCoords[:3] }), `key "xcoords": length 3, want 49`},
+		{"no dataset", good(), nil, "dataset: nil"},
+		{"negative amplitude", good(), withDataset(func(ds *data.Dataset) {
+			ds.Diffraction = append([]float32(nil), ds.Diffraction...)
+			ds.Diffraction[5] = -1
+		}), `key "diffraction": pattern 0 pixel (y 0, x 5) is -1`},
+		{"zero patterns", good(), withDataset(func(ds *data.Dataset) { ds.Diffraction = make([]float32, len(ds.Diffraction)) }),
+			`key "diffraction": all patterns are zero`},
+		{"initial probe size", Options{Algorithm: "epie", Probe: ProbeOptions{Initial: &data.ComplexImage{H: 2, W: 2, Pix: make([]complex64, 4)}}},
+			scan.ds, "initial probe: 2×2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(tc.ds, tc.opts)

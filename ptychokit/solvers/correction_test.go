@@ -37,16 +37,16 @@ func TestCorrectionIsNegativeGradient(t *testing.T) {
 		t.Run(string(noise), func(t *testing.T) {
 			out := runGraph(t, func(in []*Node) []*Node {
 				b := &batch{measured: in[2], mask: OnesLike(Reshape(ReduceSum(in[2], 1, 2), batches, 1, 1))}
-				b.farField = fromField(physics.FarField(physics.NewField(in[0], in[1])))
-				b.farFields = []cfield{b.farField}
+				b.farField = physics.FarField(physics.NewField(in[0], in[1]))
+				b.farFields = []physics.Field{b.farField}
 				var factor *Node
 				if noise == Poisson {
 					_, factor = b.poissonCost()
 				} else {
 					_, factor = b.gaussianCost()
 				}
-				chi := b.exitWaveCorrection(b.farField.scale(factor))
-				return []*Node{chi.re, chi.im}
+				chi := b.exitWaveCorrection(b.farField.Scale(factor))
+				return []*Node{chi.Re, chi.Im}
 			}, tensors.FromFlatDataAndDimensions(psiRe, batches, n, n), tensors.FromFlatDataAndDimensions(psiIm, batches, n, n),
 				tensors.FromFlatDataAndDimensions(measured, batches, n, n))
 			factor := -2.0

@@ -2,6 +2,8 @@ package solvers
 
 import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
+
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 func init() { register("lsqml", lsqml) }
@@ -41,25 +43,25 @@ func lsqml(b *batch) update {
 	} else {
 		cost, factor = b.gaussianCost()
 	}
-	chi := b.exitWaveCorrection(b.farField.scale(factor))
+	chi := b.exitWaveCorrection(b.farField.Scale(factor))
 
 	illumination := b.illumination()
-	objectDir := b.objectGradient(chi).scale(Inverse(AddScalar(
+	objectDir := b.objectGradient(chi).Scale(Inverse(AddScalar(
 		Add(illumination, MulScalar(ReduceAllMax(illumination), lsqmlPreconditionerFloor)), tinyFloat)))
 	grad, weight := b.probeGradient(chi)
-	probeDir := grad.scale(Inverse(AddScalar(
+	probeDir := grad.Scale(Inverse(AddScalar(
 		Add(weight, MulScalar(ReduceAllMax(weight), lsqmlPreconditionerFloor)), tinyFloat)))
-	probeDir = probeDir.scale(b.probeOn)
+	probeDir = probeDir.Scale(b.probeOn)
 
 	// The exit-wave changes each direction makes, at the batch's positions.
-	objectChange := b.probe.repeat(b.patches.batchSize()).mul(fromField(b.win.Extract(objectDir.field()))).scale(b.mask)
-	probeChange := probeDir.repeat(b.patches.batchSize()).mul(b.patches).scale(b.mask)
+	objectChange := b.probe.Repeat(b.patches.Dims()[0]).Mul(b.win.Extract(objectDir)).Scale(b.mask)
+	probeChange := probeDir.Repeat(b.patches.Dims()[0]).Mul(b.patches).Scale(b.mask)
 
-	a11 := reDot(objectChange, objectChange)
-	a22 := reDot(probeChange, probeChange)
-	a12 := reDot(objectChange, probeChange)
-	b1 := reDot(objectChange, chi)
-	b2 := reDot(probeChange, chi)
+	a11 := objectChange.ReDot(objectChange)
+	a22 := probeChange.ReDot(probeChange)
+	a12 := objectChange.ReDot(probeChange)
+	b1 := objectChange.ReDot(chi)
+	b2 := probeChange.ReDot(chi)
 	// A small ridge keeps the system solvable when the probe is fixed (a22 = 0).
 	ridge := AddScalar(MulScalar(Add(a11, a22), 1e-6), tinyFloat)
 	a11 = Add(a11, ridge)
@@ -71,10 +73,10 @@ func lsqml(b *batch) update {
 	probeStep = MulScalar(ClipScalar(probeStep, 0, lsqmlMaxStep), b.opts.Probe.Step)
 
 	return update{
-		object: b.object.add(objectDir.scale(objectStep)),
-		probes: []cfield{b.probe.add(probeDir.scale(probeStep))},
+		object: b.object.Add(objectDir.Scale(objectStep)),
+		probes: []physics.Field{b.probe.Add(probeDir.Scale(probeStep))},
 		cost:   cost,
-		chis:   []cfield{chi},
+		chis:   []physics.Field{chi},
 	}
 }
 
@@ -82,7 +84,7 @@ func lsqml(b *batch) update {
 // I = |Ψ|² and k = d², and the factor ½·(k/I - 1) (k/I clipped at
 // poissonMaxRatio) whose product with Ψ is the far-field correction.
 func (b *batch) poissonCost() (cost, factor *Node) {
-	intensity := AddScalar(b.farField.abs2(), poissonFloor)
+	intensity := AddScalar(b.farField.Abs2(), poissonFloor)
 	counts := Square(b.measured)
 	logRatio := Sub(Log(intensity), Log(AddScalar(counts, poissonFloor)))
 	deviance := Sub(Sub(intensity, counts), Mul(counts, logRatio))

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/ptychokit/ptychokit/ptychokit/data"
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // Mixed-state probe (ProbeOptions.Modes): the beam is M mutually incoherent
@@ -243,22 +244,22 @@ func modeImage(v []complex128, h, w int) *data.ComplexImage {
 }
 
 // splitModes cuts the probe tensor [M, N, N] into its modes [N, N].
-func splitModes(re, im *Node) []cfield {
+func splitModes(re, im *Node) []physics.Field {
 	dims := re.Shape().Dimensions
 	m, n := dims[0], dims[1]
-	modes := make([]cfield, m)
+	modes := make([]physics.Field, m)
 	for k := range m {
 		cut := func(x *Node) *Node { return Reshape(Slice(x, AxisRange(k, k+1)), n, n) }
-		modes[k] = cfield{cut(re), cut(im)}
+		modes[k] = physics.Field{Re: cut(re), Im: cut(im)}
 	}
 	return modes
 }
 
 // stackModes is splitModes' inverse.
-func stackModes(modes []cfield) (re, im *Node) {
+func stackModes(modes []physics.Field) (re, im *Node) {
 	res, ims := make([]*Node, len(modes)), make([]*Node, len(modes))
 	for k, p := range modes {
-		res[k], ims[k] = ExpandAxes(p.re, 0), ExpandAxes(p.im, 0)
+		res[k], ims[k] = ExpandAxes(p.Re, 0), ExpandAxes(p.Im, 0)
 	}
 	return Concatenate(res, 0), Concatenate(ims, 0)
 }

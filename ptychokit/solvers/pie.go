@@ -2,6 +2,8 @@ package solvers
 
 import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best with a dot import.
+
+	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
 // pieUpdate is the batched PIE family step shared by ePIE and rPIE: replace
@@ -16,22 +18,22 @@ import (
 // Σconj(O)·χ_m.
 func pieUpdate(b *batch, objectDenominator, probeDenominator func(weight *Node) *Node) update {
 	cost, factor := b.gaussianCost()
-	chis := make([]cfield, len(b.modes))
+	chis := make([]physics.Field, len(b.modes))
 	for m, far := range b.farFields {
-		chis[m] = b.exitWaveCorrection(far.scale(factor))
+		chis[m] = b.exitWaveCorrection(far.Scale(factor))
 	}
 
 	objectStep := Inverse(AddScalar(objectDenominator(b.illumination()), tinyFloat))
-	object := b.object.add(b.objectGradient(chis...).scale(objectStep))
+	object := b.object.Add(b.objectGradient(chis...).Scale(objectStep))
 
-	probes := make([]cfield, len(b.modes))
+	probes := make([]physics.Field, len(b.modes))
 	var probeStep *Node
 	for m, chi := range chis {
 		grad, weight := b.probeGradient(chi)
 		if probeStep == nil {
 			probeStep = Mul(Inverse(AddScalar(probeDenominator(weight), tinyFloat)), b.probeOn)
 		}
-		probes[m] = b.modes[m].add(grad.scale(probeStep))
+		probes[m] = b.modes[m].Add(grad.Scale(probeStep))
 	}
 	return update{object: object, probes: probes, cost: cost, chis: chis}
 }

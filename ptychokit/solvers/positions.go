@@ -29,8 +29,8 @@ const positionDamping = 0.1
 //
 // With several probe modes the amplitude is sqrt(Σ_m |Ψ_m|²): J sums
 // Re(conj(Ψ_m)·F[P_m·∂O])/|Ψ| over the modes, Σ J·r the Re⟨P_m·∂O, χ_m⟩.
-func positionShifts(b *batch, chis []cfield, maxStep float64) (dx, dy *Node) {
-	n := b.patches.re.Shape().Dimensions[1]
+func positionShifts(b *batch, chis []physics.Field, maxStep float64) (dx, dy *Node) {
+	n := b.patches.Re.Shape().Dimensions[1]
 	valid := ReduceMax(b.mask, 1, 2) // [B]: 1 for real positions
 	dox, doy := centralDifference(b.patches, 2, n), centralDifference(b.patches, 1, n)
 	sumPatch := func(x *Node) *Node { return ReduceSum(x, 1, 2) }
@@ -43,14 +43,14 @@ func positionShifts(b *batch, chis []cfield, maxStep float64) (dx, dy *Node) {
 		return Add(sum, v)
 	}
 	for m, mode := range b.modes {
-		probe := mode.repeat(b.patches.batchSize())
-		gx, gy := probe.mul(dox), probe.mul(doy)
+		probe := mode.Repeat(b.patches.Dims()[0])
+		gx, gy := probe.Mul(dox), probe.Mul(doy)
 		chi, far := chis[m], b.farFields[m]
-		nx = accumulate(nx, sumPatch(Add(Mul(gx.re, chi.re), Mul(gx.im, chi.im))))
-		ny = accumulate(ny, sumPatch(Add(Mul(gy.re, chi.re), Mul(gy.im, chi.im))))
-		jacobian := func(g cfield) *Node {
-			f := fromField(physics.FarField(g.field()))
-			return Add(Mul(far.re, f.re), Mul(far.im, f.im))
+		nx = accumulate(nx, sumPatch(Add(Mul(gx.Re, chi.Re), Mul(gx.Im, chi.Im))))
+		ny = accumulate(ny, sumPatch(Add(Mul(gy.Re, chi.Re), Mul(gy.Im, chi.Im))))
+		jacobian := func(g physics.Field) *Node {
+			f := physics.FarField(g)
+			return Add(Mul(far.Re, f.Re), Mul(far.Im, f.Im))
 		}
 		jx, jy = accumulate(jx, jacobian(gx)), accumulate(jy, jacobian(gy))
 	}
@@ -63,7 +63,7 @@ func positionShifts(b *batch, chis []cfield, maxStep float64) (dx, dy *Node) {
 	// Levenberg–Marquardt damping relative to the batch's typical curvature:
 	// a patch on a featureless part of the object carries no position
 	// information, and an undamped step there is noise.
-	typical := MulScalar(ReduceSum(Mul(Add(axx, ayy), valid)), 0.5/float64(b.patches.batchSize()))
+	typical := MulScalar(ReduceSum(Mul(Add(axx, ayy), valid)), 0.5/float64(b.patches.Dims()[0]))
 	ridge := AddScalar(Add(MulScalar(Add(axx, ayy), 1e-6), MulScalar(ExpandAxes(typical, 0), positionDamping)), tinyFloat)
 	axx, ayy = Add(axx, ridge), Add(ayy, ridge)
 	det := Sub(Mul(axx, ayy), Square(axy))
@@ -72,7 +72,7 @@ func positionShifts(b *batch, chis []cfield, maxStep float64) (dx, dy *Node) {
 
 // centralDifference is (f[u+1] − f[u−1])/2 along axis (1: rows, 2: columns)
 // of f [B, N, N], zero on the first and last row or column.
-func centralDifference(f cfield, axis, n int) cfield {
+func centralDifference(f physics.Field, axis, n int) physics.Field {
 	diff := func(x *Node) *Node {
 		hi, lo := []SliceAxisSpec{AxisRange(), AxisRange(), AxisRange()}, []SliceAxisSpec{AxisRange(), AxisRange(), AxisRange()}
 		hi[axis], lo[axis] = AxisRange(2, n), AxisRange(0, n-2)
@@ -80,7 +80,7 @@ func centralDifference(f cfield, axis, n int) cfield {
 		zero := ZerosLike(Slice(d, sliceOne(axis)...))
 		return Concatenate([]*Node{zero, d, zero}, axis)
 	}
-	return cfield{diff(f.re), diff(f.im)}
+	return physics.Field{Re: diff(f.Re), Im: diff(f.Im)}
 }
 
 // sliceOne selects index 0 along axis of a rank-3 tensor, everything else.

@@ -117,6 +117,9 @@ func New(ds *data.Dataset, opts Options) (*Solver, error) {
 	if r.backend == nil {
 		r.backend = device.CPU()
 	}
+	if err := ds.Validate(); err != nil {
+		return nil, err
+	}
 	if err := r.loadDataset(ds); err != nil {
 		return nil, fmt.Errorf("%s: %w", datasetName(ds), err)
 	}
@@ -174,174 +177,6 @@ func datasetName(ds *data.Dataset) string {
 	return ds.Path
 }
 
-func (r *Solver) loadDataset(ds *data.Dataset) error {
-	if ds == nil {
-		return errors.New("no dataset")
-	}
-	n, count := ds.N, ds.Count
-	switch {
-	case n <= 0 || n%2 != 0:
-		return fmt.Errorf("N=%d: want an even pattern size", n)
-	case count <= 0 || len(ds.Diffraction) != count*n*n:
-		return fmt.Errorf("diffraction: want %d×%d×%d amplitudes, have %d values (is 'diffraction' missing?)", count, n, n, len(ds.Diffraction))
-	case len(ds.XCoords) != count || len(ds.YCoords) != count:
-		return fmt.Errorf("xcoords/ycoords: want %d positions, have %d and %d", count, len(ds.XCoords), len(ds.YCoords))
-	}
-	r.n, r.count = n, count
-	if ds.Mask != nil && !r.opts.IgnoreMask {
-		if len(ds.Mask) != n*n {
-			return fmt.Errorf("mask: %d values, want %d×%d", len(ds.Mask), n, n)
-		}
-		r.detector = make([][]float32, n)
-		for y := range n {
-			r.detector[y] = append([]float32(nil), ds.Mask[y*n:(y+1)*n]...)
-		}
-	}
-
-	probe := r.opts.Probe.Initial
-	if probe == nil {
-		probe = ds.Probe
-	}
-	if probe == nil {
-		return errors.New("probeGuess: missing (and no initial probe given)")
-	}
-	if probe.H != n || probe.W != n || len(probe.Pix) != n*n {
-		return fmt.Errorf("probe: %d×%d, want %d×%d to match the diffraction", probe.H, probe.W, n, n)
-	}
-
-	// Positions, frame and a shift that keeps every window inside it.
-	xs, ys := make([]float64, count), make([]float64, count)
-	for i := range count {
-		x, y := ds.XCoords[i], ds.YCoords[i]
-		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
-			return fmt.Errorf("xcoords/ycoords: position %d is (%g, %g)", i, x, y)
-		}
-		if r.opts.Positions.Integer {
-			x, y = math.Round(x), math.Round(y)
-		}
-		xs[i], ys[i] = x, y
-	}
-	half := float64(n / 2)
-	minX, minY := math.Inf(1), math.Inf(1)
-	maxX, maxY := math.Inf(-1), math.Inf(-1)
-	for i := range count {
-		minX, maxX = math.Min(minX, xs[i]), math.Max(maxX, xs[i])
-		minY, maxY = math.Min(minY, ys[i]), math.Max(maxY, ys[i])
-	}
-	shiftX := math.Max(0, -(math.Floor(minX) - half))
-	shiftY := math.Max(0, -(math.Floor(minY) - half))
-	if shiftX > 0 || shiftY > 0 {
-		r.warnings = append(r.warnings, fmt.Sprintf("positions shifted by (%g, %g) pixels so that every patch lies inside the object frame", shiftX, shiftY))
-		for i := range count {
-			xs[i] += shiftX
-			ys[i] += shiftY
-		}
-	}
-	frameH, frameW := 0, 0
-	initial := r.opts.Object.Initial
-	switch {
-	case initial != nil:
-		frameH, frameW = initial.H, initial.W
-	case ds.Object != nil:
-		frameH, frameW = ds.Object.H, ds.Object.W
-	}
-	// The reported frame covers every pixel a patch touches; the internal one
-	// also holds the (N+1)-wide bilinear windows, whose last row/column can
-	// carry zero weight.
-	r.outH = max(frameH+int(shiftY), int(math.Ceil(maxY+shiftY-half))+n)
-	r.outW = max(frameW+int(shiftX), int(math.Ceil(maxX+shiftX-half))+n)
-	r.h = max(r.outH, int(math.Floor(maxY+shiftY-half))+n+1)
-	r.w = max(r.outW, int(math.Floor(maxX+shiftX-half))+n+1)
-	if frameH > 0 && (r.outH > frameH || r.outW > frameW) {
-		r.warnings = append(r.warnings, fmt.Sprintf("object frame grown from %d×%d to %d×%d to hold every patch", frameH, frameW, r.outH, r.outW))
-	}
-	r.xs, r.ys = xs, ys
-
-	// Object: flat, or the initial one placed at the frame's origin.
-	objRe, objIm := make([]float32, r.h*r.w), make([]float32, r.h*r.w)
-	objPower := 1.0
-	if initial != nil {
-		sum := 0.0
-		for y := range initial.H {
-			for x := range initial.W {
-				v := initial.Pix[y*initial.W+x]
-				i := (y+int(shiftY))*r.w + x + int(shiftX)
-				objRe[i], objIm[i] = real(v), imag(v)
-				sum += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
-			}
-		}
-		objPower = sum / float64(initial.H*initial.W)
-	} else {
-		for i := range objRe {
-			objRe[i] = 1
-		}
-	}
-
-	// Measured amplitudes, checked in the pass that sums their energy; the
-	// tensor is made from ds.Diffraction itself in New (no host copy).
-	energy := 0.0
-	for p := range count {
-		src := ds.Diffraction[p*n*n : (p+1)*n*n]
-		e := 0.0
-		for i, d := range src {
-			if !(d >= 0) || isBad(d) {
-				return fmt.Errorf("diffraction: pattern %d pixel (%d, %d) is %g; amplitudes must be finite and ≥ 0", p, i/n, i%n, d)
-			}
-			e += float64(d) * float64(d)
-		}
-		energy += e
-	}
-	if energy == 0 {
-		return errors.New("diffraction: all patterns are zero")
-	}
-	r.diffraction = ds.Diffraction
-	r.energy = energy
-
-	modes := r.opts.Probe.InitialModes
-	r.modes = max(1, r.opts.Probe.Modes)
-	switch {
-	case modes == nil:
-		modes = StartingModes(probe, r.modes, DefaultExtraModePower)
-	case len(modes) != r.modes:
-		return fmt.Errorf("probe: %d initial modes for %d probe modes", len(modes), r.modes)
-	}
-	probePower := 0.0
-	for k, mode := range modes {
-		if mode.H != n || mode.W != n || len(mode.Pix) != n*n {
-			return fmt.Errorf("probe mode %d: %d×%d, want %d×%d to match the diffraction", k, mode.H, mode.W, n, n)
-		}
-		for _, v := range mode.Pix {
-			probePower += float64(real(v))*float64(real(v)) + float64(imag(v))*float64(imag(v))
-		}
-	}
-	if probePower == 0 {
-		return errors.New("probe: all zero")
-	}
-	r.probe = modeTensors(modes, n)
-	if r.opts.Probe.NormalizePower {
-		r.probeScale = math.Sqrt(energy / float64(count) / (probePower * objPower))
-		for k := range modes {
-			scaled := &data.ComplexImage{H: n, W: n, Pix: make([]complex64, n*n)}
-			for i, v := range modes[k].Pix {
-				scaled.Pix[i] = v * complex(float32(r.probeScale), 0)
-			}
-			modes[k] = scaled
-		}
-		r.probe = modeTensors(modes, n)
-	}
-
-	px, py := make([]float32, count), make([]float32, count)
-	for i := range count {
-		px[i], py[i] = float32(xs[i]), float32(ys[i])
-	}
-	r.object = [2]*tensors.Tensor{
-		tensors.FromFlatDataAndDimensions(objRe, r.h, r.w),
-		tensors.FromFlatDataAndDimensions(objIm, r.h, r.w)}
-	r.posX = tensors.FromFlatDataAndDimensions(px, count)
-	r.posY = tensors.FromFlatDataAndDimensions(py, count)
-	return nil
-}
-
 // stepGraph is the graph of one mini-batch update. Inputs: object re/im
 // [H, W], probe re/im [N, N], all measured amplitudes [n, N, N], all
 // positions x, y [n], the batch's indices [B] int32 and mask [B], and the
@@ -358,7 +193,7 @@ func (r *Solver) stepGraph(in []*Node) []*Node {
 
 	b := &batch{
 		opts:     &r.opts,
-		object:   cfield{objRe, objIm},
+		object:   physics.Field{Re: objRe, Im: objIm},
 		probe:    modes[0],
 		modes:    modes,
 		measured: Gather(measuredAll, idx),
@@ -369,18 +204,18 @@ func (r *Solver) stepGraph(in []*Node) []*Node {
 		b.farMask = Mul(b.mask, BroadcastPrefix(Const(objRe.Graph(), r.detector), batchSize))
 	}
 	b.win = physics.NewPatchWindows(Gather(posX, idx), Gather(posY, idx), n, r.h, r.w)
-	b.patches = fromField(b.win.Extract(b.object.field()))
+	b.patches = b.win.Extract(b.object)
 	for _, mode := range modes {
-		exitWave := mode.repeat(batchSize).mul(b.patches)
-		b.farFields = append(b.farFields, fromField(physics.FarField(exitWave.field())))
-		if b.exitWave.re == nil {
+		exitWave := mode.Repeat(batchSize).Mul(b.patches)
+		b.farFields = append(b.farFields, physics.FarField(exitWave))
+		if b.exitWave.Re == nil {
 			b.exitWave = exitWave
 		}
 	}
 	b.farField = b.farFields[0]
 	u := r.algo(b)
 	newRe, newIm := stackModes(u.probes)
-	out := []*Node{u.object.re, u.object.im, newRe, newIm, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
+	out := []*Node{u.object.Re, u.object.Im, newRe, newIm, Add(costSoFar, ConvertDType(u.cost, costSoFar.DType()))}
 	if r.opts.Positions.Correct {
 		positionsOn := in[11]
 		dx, dy := positionShifts(b, u.chis, r.opts.Positions.MaxStep)

@@ -16,17 +16,17 @@ type batch struct {
 	opts *Options
 	win  *physics.PatchWindows
 
-	object cfield // [H, W]
-	probe  cfield // [N, N] the first probe mode (the only one for LSQ-ML)
+	object physics.Field // [H, W]
+	probe  physics.Field // [N, N] the first probe mode (the only one for LSQ-ML)
 	// modes are the M incoherent probe modes [N, N] (ProbeOptions.Modes),
 	// modes[0] = probe.
-	modes []cfield
+	modes []physics.Field
 
-	patches  cfield // [B, N, N] object patches at the batch's positions
-	exitWave cfield // [B, N, N] probe · patches
-	farField cfield // [B, ky, kx] centred orthonormal far field (physics.FarField) of exitWave
+	patches  physics.Field // [B, N, N] object patches at the batch's positions
+	exitWave physics.Field // [B, N, N] probe · patches
+	farField physics.Field // [B, ky, kx] centred orthonormal far field (physics.FarField) of exitWave
 	// farFields are the far fields of every mode's exit wave, farFields[0] = farField.
-	farFields []cfield
+	farFields []physics.Field
 	measured  *Node // [B, ky, kx] measured amplitudes
 
 	mask    *Node // [B, N, N] 1 for real positions, 0 for padding
@@ -39,14 +39,14 @@ type batch struct {
 
 // update is a solver's answer for one mini-batch.
 type update struct {
-	object cfield
+	object physics.Field
 	// probes are the new probe modes (one for LSQ-ML).
-	probes []cfield
+	probes []physics.Field
 	// cost is the batch's summed cost (before the update), a float32 scalar.
 	cost *Node
 	// chis are the batch's exit-wave corrections [B, N, N], one a mode, for
 	// position correction.
-	chis []cfield
+	chis []physics.Field
 }
 
 // algorithm is the one signature every algorithm implements; each lives in its
@@ -78,9 +78,9 @@ const tinyFloat = 1e-12
 // amplitudes returns the model's far-field amplitude, sqrt(Σ_m |Ψ_m|²) over
 // the probe modes (|Ψ| for one), with a floor that keeps its gradient finite.
 func (b *batch) amplitudes() *Node {
-	intensity := b.farFields[0].abs2()
+	intensity := b.farFields[0].Abs2()
 	for _, f := range b.farFields[1:] {
-		intensity = Add(intensity, f.abs2())
+		intensity = Add(intensity, f.Abs2())
 	}
 	return Sqrt(AddScalar(intensity, tinyFloat))
 }
@@ -106,34 +106,34 @@ func (b *batch) gaussianCost() (cost, factor *Node) {
 }
 
 // exitWaveCorrection maps a far-field correction back to the exit waves.
-func (b *batch) exitWaveCorrection(farCorrection cfield) cfield {
-	return fromField(physics.InverseFarField(farCorrection.field()))
+func (b *batch) exitWaveCorrection(farCorrection physics.Field) physics.Field {
+	return physics.InverseFarField(farCorrection)
 }
 
 // illumination is Σ_b Σ_m |P_m|² placed at every real position of the
 // batch, [H, W].
 func (b *batch) illumination() *Node {
-	batchSize := b.patches.re.Shape().Dimensions[0]
-	power := b.modes[0].abs2()
+	batchSize := b.patches.Re.Shape().Dimensions[0]
+	power := b.modes[0].Abs2()
 	for _, p := range b.modes[1:] {
-		power = Add(power, p.abs2())
+		power = Add(power, p.Abs2())
 	}
 	return b.win.ScatterReal(Mul(BroadcastPrefix(power, batchSize), b.mask))
 }
 
 // objectGradient is Σ_b Σ_m conj(P_m)·χ_{m,b} scattered into the object
 // frame, [H, W], for the exit-wave corrections chis of the modes.
-func (b *batch) objectGradient(chis ...cfield) cfield {
-	sum := b.modes[0].repeat(chis[0].batchSize()).mulConj(chis[0])
+func (b *batch) objectGradient(chis ...physics.Field) physics.Field {
+	sum := b.modes[0].Repeat(chis[0].Dims()[0]).MulConj(chis[0])
 	for m, chi := range chis[1:] {
-		sum = sum.add(b.modes[m+1].repeat(chi.batchSize()).mulConj(chi))
+		sum = sum.Add(b.modes[m+1].Repeat(chi.Dims()[0]).MulConj(chi))
 	}
-	return fromField(b.win.Scatter(sum.field()))
+	return b.win.Scatter(sum)
 }
 
 // probeGradient is Σ_b conj(O_b)·χ_b, [N, N], and Σ_b |O_b|²·mask.
-func (b *batch) probeGradient(chi cfield) (grad cfield, weight *Node) {
-	grad = b.patches.mulConj(chi).reduceSum(0)
-	weight = ReduceSum(Mul(b.patches.abs2(), b.mask), 0)
+func (b *batch) probeGradient(chi physics.Field) (grad physics.Field, weight *Node) {
+	grad = b.patches.MulConj(chi).ReduceSum(0)
+	weight = ReduceSum(Mul(b.patches.Abs2(), b.mask), 0)
 	return grad, weight
 }
