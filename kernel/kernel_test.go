@@ -22,9 +22,9 @@ const maxCellLines = 25
 
 // handRolled are calls that a notebook cell should not make itself: each has
 // a library call that does the whole job (data.ReadReconstruction or
-// Result.Write instead of reading or writing NPZ arrays; metrics.Aligned
+// Reconstruction.Write instead of reading or writing NPZ arrays; metrics.Align
 // instead of cropping and aligning by hand).
-var handRolled = []string{"data.ReadArrays", "data.WriteArrays", "metrics.Crop(", "metrics.RemovePhasePlane", "metrics.AmplitudeScale", "metrics.AlignMeanPhase"}
+var handRolled = []string{"data.ReadArrays", "data.WriteArrays", "data.Crop(", "metrics.RemovePhasePlane", "metrics.AmplitudeScale", "metrics.AlignMeanPhase"}
 
 // TestCommittedNotebooks checks every notebook in notebooks/ without running
 // it: stripped of outputs, on our kernel, first code cell pointing the kernel

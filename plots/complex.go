@@ -17,7 +17,7 @@ type ComplexOptions struct {
 	// AmplitudeTitle and PhaseTitle name the panels; empty gives
 	// "amplitude" and "phase".
 	AmplitudeTitle, PhaseTitle string
-	// Crop, when non-nil, shows only that rectangle (e.g. ScannedRegion);
+	// Crop, when non-nil, shows only that rectangle (e.g. data.ScanRegion);
 	// the axes keep the full image's pixel coordinates.
 	Crop *data.Rect
 	// AmplitudeMin and AmplitudeMax fix the amplitude colour range; when

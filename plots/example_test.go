@@ -39,18 +39,6 @@ func ExampleComplexImage() {
 	// Output: 640×480 PNG
 }
 
-// Crop a view to the part of the object the scan saw.
-func ExampleScannedRegion() {
-	xcoords := []float64{40, 50, 60}
-	ycoords := []float64{32, 32, 48}
-	r, err := plots.ScannedRegion(xcoords, ycoords, 16, 100, 100) // margin N/2 for N = 32
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("columns %d–%d, rows %d–%d\n", r.X0, r.X1, r.Y0, r.Y1)
-	// Output: columns 24–76, rows 16–64
-}
-
 // NaN in the input is an error, not a broken picture.
 func ExampleCurves() {
 	_, err := plots.Curves([]plots.Series{{Name: "cost", Y: []float64{3, 2, math.NaN()}}},

@@ -14,34 +14,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// ScannedRegion returns the bounding box of the scan positions (patch centres
-// in object pixels, see package ptychokit's glossary) widened by margin pixels
-// on every side and clipped to an h×w object. A margin of N/2 keeps every
-// pixel any patch saw; a smaller one keeps the well-overlapped centre.
-func ScannedRegion(xcoords, ycoords []float64, margin float64, h, w int) (data.Rect, error) {
-	if len(xcoords) == 0 || len(xcoords) != len(ycoords) {
-		return data.Rect{}, fmt.Errorf("plots: scanned region: %d x and %d y coordinates", len(xcoords), len(ycoords))
-	}
-	if err := checkFinite("xcoords", xcoords); err != nil {
-		return data.Rect{}, err
-	}
-	if err := checkFinite("ycoords", ycoords); err != nil {
-		return data.Rect{}, err
-	}
-	xmin, xmax := minMax(xcoords)
-	ymin, ymax := minMax(ycoords)
-	r := data.Rect{
-		X0: max(0, int(math.Floor(xmin-margin))),
-		Y0: max(0, int(math.Floor(ymin-margin))),
-		X1: min(w, int(math.Ceil(xmax+margin))),
-		Y1: min(h, int(math.Ceil(ymax+margin))),
-	}
-	if err := r.Within(h, w); err != nil {
-		return data.Rect{}, fmt.Errorf("plots: scanned region: %w", err)
-	}
-	return r, nil
-}
-
 // AmpPhase splits a complex image into its amplitude |z| and phase arg z in
 // (-π, π], as float64 slices of the same length.
 func AmpPhase(pix []complex64) (amp, phase []float64) {

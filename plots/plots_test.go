@@ -458,7 +458,6 @@ func TestRejectsBadInput(t *testing.T) {
 		{"FRC Inf", second(FRC([]Series{{Name: "a", Y: []float64{1, inf}}}, CurveOptions{})), "+Inf"},
 		{"comparison NaN", second(Comparison([]ComparisonRow{{Label: "amp", Panels: []Panel{{"t", bad}}}}, 2, 2, ComparisonOptions{})), "amp: t: pixel (y=0, x=1) is NaN"},
 		{"comparison ragged", second(Comparison([]ComparisonRow{{Panels: []Panel{{"t", good}}}, {Panels: []Panel{{"t", good}, {"u", good}}}}, 2, 2, ComparisonOptions{})), "has 2 panels"},
-		{"scanned region", second(ScannedRegion([]float64{nan}, []float64{1}, 0, 4, 4)), "NaN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.err == nil {
@@ -472,17 +471,6 @@ func TestRejectsBadInput(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
-
-func TestScannedRegion(t *testing.T) {
-	r, err := ScannedRegion([]float64{10, 20.5, 30}, []float64{5, 6, 7}, 4, 40, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// x: [10-4, 30+4] = [6, 34] clipped to 32; y: [5-4, 7+4] = [1, 11].
-	if want := (data.Rect{X0: 6, Y0: 1, X1: 32, Y1: 11}); r != want {
-		t.Errorf("got %+v, want %+v", r, want)
-	}
-}
 
 func TestAmpPhaseAndWrap(t *testing.T) {
 	z := []complex64{1, 1i, -1, -1i, complex(3, 4)}

@@ -57,3 +57,17 @@ func ExampleGroups() {
 	// Output:
 	// 9 groups; first: [0 1 3 4] offsets x [-0.5 0.5 -0.5 0.5] y [-0.5 -0.5 0.5 0.5]
 }
+
+// The part of the object a scan saw: the box of the patch centres grown by
+// N/2 (a negative margin grows it, a positive one keeps the well-overlapped
+// centre).
+func ExampleScanRegion() {
+	xcoords := []float64{40, 50, 60}
+	ycoords := []float64{32, 32, 48}
+	r, err := data.ScanRegion(xcoords, ycoords, -16, 100, 100) // N = 32
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("columns %d–%d, rows %d–%d\n", r.X0, r.X1, r.Y0, r.Y1)
+	// Output: columns 24–77, rows 16–65
+}

@@ -50,6 +50,9 @@ type CompareOptions struct {
 	// ScanX, ScanY are the patch centres (column, row) in object pixels.
 	// When given, scores are taken over their bounding box (ScanRegion).
 	ScanX, ScanY []float64
+	// Region, when non-nil, is the scored region itself (ScanX, ScanY and
+	// CropMargin are then ignored).
+	Region *data.Rect
 	// CropMargin shrinks the scored region on every side, in pixels.
 	CropMargin float64
 	// SkipRegistration trusts that the images are already aligned.
@@ -178,82 +181,40 @@ func Complex128(img *data.ComplexImage) []complex128 {
 // pulls the correlation peak); with the other modes a strong ramp can
 // mislead it. On 512×512 Compare takes about 0.7 s of one core.
 func Compare(rec, truth *data.ComplexImage, opts CompareOptions) (*Report, error) {
-	if rec == nil || truth == nil {
-		return nil, fmt.Errorf("metrics: compare: nil image")
+	if err := checkImages(rec, truth, "reconstruction", "truth"); err != nil {
+		return nil, fmt.Errorf("metrics: compare: %w", err)
 	}
 	if rec.H != truth.H || rec.W != truth.W {
 		return nil, fmt.Errorf("metrics: compare: reconstruction is %d×%d but truth is %d×%d", rec.H, rec.W, truth.H, truth.W)
 	}
-	H, W := rec.H, rec.W
-	if len(rec.Pix) != H*W || len(truth.Pix) != H*W {
-		return nil, fmt.Errorf("metrics: compare: %d×%d images hold %d and %d pixels", H, W, len(rec.Pix), len(truth.Pix))
-	}
-	for _, img := range []struct {
-		name string
-		pix  []complex64
-	}{{"reconstruction", rec.Pix}, {"truth", truth.Pix}} {
-		if bad, first := countNonFinite(img.pix); bad > 0 {
-			return nil, fmt.Errorf("metrics: compare: %s has %d non-finite pixels (first at row %d, column %d)", img.name, bad, first/W, first%W)
-		}
-	}
-	region, err := compareRegion(H, W, opts)
+	a, err := align(rec, truth, opts, false)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: compare: %w", err)
 	}
-	recPix, truthPix := Complex128(rec), Complex128(truth)
-	h, w := region.Dy(), region.Dx()
-	report := &Report{Region: region, PhaseMode: opts.Phase.String(), ScaleMode: opts.Scale.String()}
+	return a.Report()
+}
 
-	if !opts.SkipRegistration {
-		rc, _ := data.Crop(recPix, H, W, region)
-		tc, _ := data.Crop(truthPix, H, W, region)
-		dy, dx, err := registerForCompare(tc, rc, h, w, opts)
-		if err != nil {
-			return nil, fmt.Errorf("metrics: compare: %w", err)
-		}
-		report.Shift = [2]float64{dy, dx}
-		if dy != 0 || dx != 0 {
-			truthPix = MirrorShift(truthPix, truthPix, H, W, dy, dx)
-		}
-	}
-	recPix, _ = data.Crop(recPix, H, W, region)
-	truthPix, _ = data.Crop(truthPix, H, W, region)
-
-	switch opts.Phase {
-	case PlanePhase:
-		report.PhasePlane, err = RemovePhasePlane(recPix, truthPix, h, w)
-	case MeanPhase:
-		report.PhasePlane.Offset, err = AlignMeanPhase(recPix, truthPix)
-	case RawPhase:
-	default:
-		err = fmt.Errorf("unknown phase mode %d", int(opts.Phase))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("metrics: compare: %w", err)
-	}
-	scale, err := AmplitudeScale(recPix, truthPix, opts.Scale)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: compare: %w", err)
-	}
-	report.AmplitudeScale = scale
-	for i := range recPix {
-		recPix[i] *= complex(scale, 0)
-	}
-
+// Report scores the aligned images: steps 5 and 6 of Compare.
+func (a *Alignment) Report() (*Report, error) {
+	h, w := a.Region.Dy(), a.Region.Dx()
+	report := &Report{Region: a.Region, Shift: a.Shift, PhasePlane: a.PhasePlane, AmplitudeScale: a.AmplitudeScale,
+		PhaseMode: a.opts.Phase.String(), ScaleMode: a.opts.Scale.String()}
 	recAmp, truthAmp := make([]float64, h*w), make([]float64, h*w)
 	recPhase, truthPhase := make([]float64, h*w), make([]float64, h*w)
-	for i := range recPix {
-		recAmp[i], truthAmp[i] = cmplx.Abs(recPix[i]), cmplx.Abs(truthPix[i])
-		truthPhase[i] = cmplx.Phase(truthPix[i])
-		recPhase[i] = truthPhase[i] + cmplx.Phase(recPix[i]*cmplx.Conj(truthPix[i]))
+	for i, r := range a.Rec {
+		t := a.Truth[i]
+		recAmp[i], truthAmp[i] = cmplx.Abs(r), cmplx.Abs(t)
+		truthPhase[i] = cmplx.Phase(t)
+		recPhase[i] = truthPhase[i] + cmplx.Phase(r*cmplx.Conj(t))
 	}
+	var err error
 	if report.Amplitude, err = scoreChannel(recAmp, truthAmp, h, w); err != nil {
 		return nil, fmt.Errorf("metrics: compare: amplitude: %w", err)
 	}
 	if report.Phase, err = scoreChannel(recPhase, truthPhase, h, w); err != nil {
 		return nil, fmt.Errorf("metrics: compare: phase: %w", err)
 	}
-	curve, err := FRC(recPix, truthPix, h, w, DefaultTaper)
+	curve, err := FRC(a.Rec, a.Truth, h, w, DefaultTaper)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: compare: %w", err)
 	}
@@ -266,9 +227,9 @@ func Compare(rec, truth *data.ComplexImage, opts CompareOptions) (*Report, error
 
 // HalfDatasetFRC is the two-half-dataset resolution estimate: the FRC of two
 // reconstructions of the same object from disjoint halves of the scan. b is
-// registered onto a over the region of opts (as in Compare, moving b into
-// a's frame with MirrorShift), its phase aligned to a's by opts.Phase, and
-// the FRC of the two complex fields returned with the shift found.
+// aligned to a as Align does (over the region of opts, its phase by
+// opts.Phase, its amplitude left alone) but moved into a's frame, and the
+// FRC of the two complex fields returned with the shift found.
 func HalfDatasetFRC(a, b *data.ComplexImage, opts CompareOptions) (*FRCCurve, [2]float64, error) {
 	var shift [2]float64
 	if a == nil || b == nil {
@@ -277,88 +238,16 @@ func HalfDatasetFRC(a, b *data.ComplexImage, opts CompareOptions) (*FRCCurve, [2
 	if a.H != b.H || a.W != b.W || len(a.Pix) != a.H*a.W || len(b.Pix) != b.H*b.W {
 		return nil, shift, fmt.Errorf("metrics: half-dataset FRC: images are %d×%d (%d pixels) and %d×%d (%d pixels)", a.H, a.W, len(a.Pix), b.H, b.W, len(b.Pix))
 	}
-	H, W := a.H, a.W
-	region, err := compareRegion(H, W, opts)
+	opts.Scale = NoScale
+	al, err := align(b, a, opts, true)
 	if err != nil {
 		return nil, shift, fmt.Errorf("metrics: half-dataset FRC: %w", err)
 	}
-	h, w := region.Dy(), region.Dx()
-	aPix, bPix := Complex128(a), Complex128(b)
-	if !opts.SkipRegistration {
-		ac, _ := data.Crop(aPix, H, W, region)
-		bc, _ := data.Crop(bPix, H, W, region)
-		dy, dx, err := registerForCompare(ac, bc, h, w, opts)
-		if err != nil {
-			return nil, shift, fmt.Errorf("metrics: half-dataset FRC: %w", err)
-		}
-		shift = [2]float64{dy, dx}
-		bPix = MirrorShift(bPix, bPix, H, W, -dy, -dx)
-	}
-	aPix, _ = data.Crop(aPix, H, W, region)
-	bPix, _ = data.Crop(bPix, H, W, region)
-	switch opts.Phase {
-	case PlanePhase:
-		_, err = RemovePhasePlane(bPix, aPix, h, w)
-	case MeanPhase:
-		_, err = AlignMeanPhase(bPix, aPix)
-	case RawPhase:
-	default:
-		err = fmt.Errorf("unknown phase mode %d", int(opts.Phase))
-	}
+	curve, err := FRC(al.Truth, al.Rec, al.Region.Dy(), al.Region.Dx(), DefaultTaper)
 	if err != nil {
 		return nil, shift, fmt.Errorf("metrics: half-dataset FRC: %w", err)
 	}
-	curve, err := FRC(aPix, bPix, h, w, DefaultTaper)
-	if err != nil {
-		return nil, shift, fmt.Errorf("metrics: half-dataset FRC: %w", err)
-	}
-	return curve, shift, nil
-}
-
-// registerForCompare registers moving onto ref like Register with
-// DefaultTaper (coarse-to-fine search, then re-registration of moving moved
-// back by the estimate until the residual is below one search step). A
-// phase ramp shifts the spectrum and pulls the correlation peak (0.02 rad/px
-// moved it by 0.2 px in a test), so with PlanePhase every round first fits
-// the phase plane of the moved-back image against ref and removes it.
-func registerForCompare(ref, moving []complex128, h, w int, opts CompareOptions) (dy, dx float64, err error) {
-	up := opts.Upsample
-	if up == 0 {
-		up = DefaultUpsample
-	}
-	if up < 1 {
-		return 0, 0, fmt.Errorf("metrics: register: upsample %d must be ≥ 1", up)
-	}
-	if len(ref) != h*w || len(moving) != h*w || h < 2 || w < 2 {
-		return 0, 0, fmt.Errorf("metrics: register: got %d and %d pixels for %d×%d", len(ref), len(moving), h, w)
-	}
-	flat := append([]complex128(nil), moving...)
-	back := make([]complex128, len(moving))
-	for round := 0; round < maxTaperRounds; round++ {
-		if round == 0 {
-			copy(back, flat)
-		} else {
-			MirrorShift(back, flat, h, w, -dy, -dx)
-		}
-		if opts.Phase == PlanePhase {
-			// The plane fitted in ref's frame has the slopes of the ramp
-			// in moving's frame; its offset is a global phase, which
-			// registration ignores.
-			if p, err := FitPhasePlane(back, ref, h, w); err == nil {
-				p.Remove(back, h, w)
-				p.Remove(flat, h, w)
-			}
-		}
-		ry, rx, err := registerOnce(ref, back, h, w, up, DefaultTaper)
-		if err != nil {
-			return 0, 0, err
-		}
-		dy, dx = dy+ry, dx+rx
-		if math.Abs(ry) < 1/float64(up) && math.Abs(rx) < 1/float64(up) {
-			break
-		}
-	}
-	return dy, dx, nil
+	return curve, al.Shift, nil
 }
 
 // countNonFinite returns how many pixels have a NaN or infinite part, and

@@ -356,7 +356,7 @@ type Reconstruction struct {
 	// Weights is the summed stitching weight of every pixel of Object,
 	// [H, W]; pixels at or below Stitch.MinWeight are not covered (0).
 	Weights []float64
-	// Coverage is the fraction of the scanned region (metrics.ScanRegion of
+	// Coverage is the fraction of the scanned region (data.ScanRegion of
 	// XCoords, YCoords) that the patches cover.
 	Coverage float64
 }

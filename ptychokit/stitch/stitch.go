@@ -338,7 +338,7 @@ func (a *Accumulator) Coverage() float64 {
 
 // CoverageIn returns the fraction of the pixels of r (clipped to the canvas)
 // with weight above the minimum weight; 0 when nothing of r is left. With
-// metrics.ScanRegion it says how much of the scanned region the patches
+// data.ScanRegion it says how much of the scanned region the patches
 // cover.
 func (a *Accumulator) CoverageIn(r data.Rect) float64 {
 	r = data.Rect{Y0: max(r.Y0, 0), X0: max(r.X0, 0), Y1: min(r.Y1, a.h), X1: min(r.X1, a.w)}

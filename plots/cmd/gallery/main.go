@@ -108,7 +108,7 @@ func objectFigure(ds *data.Dataset, base string) (*plots.Figure, error) {
 	amp, phase := plots.AmpPhase(ds.Object.Pix)
 	opts := plots.ComplexOptions{Title: "object · " + base, AmplitudeTitle: "object amplitude", PhaseTitle: "object phase"}
 	if len(ds.XCoords) > 0 {
-		region, err := plots.ScannedRegion(ds.XCoords, ds.YCoords, float64(ds.N)/2, ds.Object.H, ds.Object.W)
+		region, err := data.ScanRegion(ds.XCoords, ds.YCoords, -float64(ds.N)/2, ds.Object.H, ds.Object.W)
 		if err != nil {
 			return nil, err
 		}

@@ -333,7 +333,7 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out 
 		return err
 	}
 
-	region, err := plots.ScannedRegion(res.XCoords, res.YCoords, float64(ds.N)/4, obj.H, obj.W)
+	region, err := data.ScanRegion(res.XCoords, res.YCoords, -float64(ds.N)/4, obj.H, obj.W)
 	if err != nil {
 		return fmt.Errorf("%s: %w", objectPNG, err)
 	}
