@@ -111,7 +111,7 @@ Examples:
 			peerReports = append(peerReports, r)
 		}
 	}
-	backend, err := openDevice(*dev)
+	backend, _, err := openBackend(*dev, "1")
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
 
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
@@ -126,17 +125,6 @@ func deviceFlag(fs *flag.FlagSet) *string {
 		def = "cpu"
 	}
 	return fs.String("device", def, "compute device: cpu (pure Go) | gpu (XLA + CUDA plugin) | auto (gpu when found); default $"+device.EnvVar+" or cpu")
-}
-
-// openDevice returns the backend for a --device value and prints the line
-// that says which backend the run uses (the device asked for is the device used).
-func openDevice(name string) (backends.Backend, error) {
-	backend, err := device.New(name)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Printf("device: %s\n", device.Describe(backend))
-	return backend, nil
 }
 
 // lockOutputDir takes the run lock of an output folder for the whole
