@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 )
