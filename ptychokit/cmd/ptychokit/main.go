@@ -119,7 +119,7 @@ pixels. Devices: --device cpu (pure Go, default), gpu (XLA + CUDA plugin), auto.
 // deviceFlag adds the --device flag every computing command shares; its
 // default is $PTYCHOKIT_DEVICE, else "cpu".
 func deviceFlag(fs *flag.FlagSet) *string {
-	def := os.Getenv(device.EnvVar)
+	def := device.Env().Device
 	if def == "" {
 		def = "cpu"
 	}
