@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ptychokit/ptychokit/kernel/internal/env"
 )
 
 // Module is the module path that marks a ptychokit checkout.
@@ -15,15 +17,15 @@ const Module = "github.com/ptychokit/ptychokit"
 // Environment variables read by Root.
 const (
 	// NotebookDirEnv is set by GoNB to the notebook's directory.
-	NotebookDirEnv = "GONB_DIR"
+	NotebookDirEnv = env.NotebookDirVar
 	// RootEnv is set by the kernel spec to the checkout that installed it.
-	RootEnv = "PTYCHOKIT_ROOT"
+	RootEnv = env.RootVar
 )
 
 // Root returns the absolute path of the ptychokit checkout (see the package
 // doc for the rule), or an error saying where it looked.
 func Root() (string, error) {
-	start := os.Getenv(NotebookDirEnv)
+	start := env.Get().NotebookDir
 	if start == "" {
 		wd, err := os.Getwd()
 		if err != nil {
@@ -34,11 +36,11 @@ func Root() (string, error) {
 	if root, ok := findUp(start); ok {
 		return root, nil
 	}
-	if env := os.Getenv(RootEnv); env != "" {
-		if isCheckout(env) {
-			return filepath.Abs(env)
+	if dir := env.Get().Root; dir != "" {
+		if isCheckout(dir) {
+			return filepath.Abs(dir)
 		}
-		return "", fmt.Errorf("checkout: $%s=%s is not a ptychokit checkout (no go.mod of module %s)", RootEnv, env, Module)
+		return "", fmt.Errorf("checkout: $%s=%s is not a ptychokit checkout (no go.mod of module %s)", RootEnv, dir, Module)
 	}
 	return "", fmt.Errorf("checkout: no go.mod of module %s in %s or above, and $%s is unset (run `make kernel` in a checkout and use the \"ptychokit (Go)\" kernel)", Module, start, RootEnv)
 }

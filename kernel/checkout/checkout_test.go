@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ptychokit/ptychokit/kernel/internal/env"
 )
 
 // fakeCheckout makes dir/go.mod declaring module.
@@ -52,8 +54,8 @@ func TestRoot(t *testing.T) {
 		{name: "env not a checkout", notebookDir: outside, rootEnv: other, wantErr: "is not a ptychokit checkout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(NotebookDirEnv, tc.notebookDir)
-			t.Setenv(RootEnv, tc.rootEnv)
+			setenv(t, NotebookDirEnv, tc.notebookDir)
+			setenv(t, RootEnv, tc.rootEnv)
 			got, err := Root()
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -80,8 +82,8 @@ func TestPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tmp, "datasets", "a.npz"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(NotebookDirEnv, tmp)
-	t.Setenv(RootEnv, "")
+	setenv(t, NotebookDirEnv, tmp)
+	setenv(t, RootEnv, "")
 	if got, err := Path("datasets", "a.npz"); err != nil || got != filepath.Join(tmp, "datasets", "a.npz") {
 		t.Errorf("Path(datasets, a.npz) = %q, %v", got, err)
 	}
@@ -93,8 +95,8 @@ func TestPath(t *testing.T) {
 // TestThisCheckout finds the checkout this test runs in, from the working
 // directory (go test runs in the package directory).
 func TestThisCheckout(t *testing.T) {
-	t.Setenv(NotebookDirEnv, "")
-	t.Setenv(RootEnv, "")
+	setenv(t, NotebookDirEnv, "")
+	setenv(t, RootEnv, "")
 	root, err := Root()
 	if err != nil {
 		t.Fatal(err)
@@ -102,4 +104,11 @@ func TestThisCheckout(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "kernel", "checkout", "checkout.go")); err != nil {
 		t.Errorf("Root() = %s, which does not hold this package: %v", root, err)
 	}
+}
+
+// setenv sets an environment variable for the test and has env.Get read it.
+func setenv(t *testing.T, key, value string) {
+	t.Setenv(key, value)
+	env.Reset()
+	t.Cleanup(env.Reset)
 }

@@ -3,7 +3,6 @@ package interact
 import (
 	"fmt"
 	"html"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,11 +10,13 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
+
+	"github.com/ptychokit/ptychokit/kernel/internal/env"
 )
 
 // EnvVar turns controls off when set to "off": cells then run as scripts
 // (see the package doc).
-const EnvVar = "PTYCHOKIT_WIDGETS"
+const EnvVar = env.WidgetsVar
 
 // frontEndTimeout is how long a control waits for the page to answer before
 // the panel concludes that there is no browser (GoNB's own wait for the page
@@ -24,7 +25,7 @@ const frontEndTimeout = 10 * time.Second
 
 // Enabled reports whether controls can be shown here: the program runs in a
 // GoNB kernel and $PTYCHOKIT_WIDGETS is not "off".
-func Enabled() bool { return gonbui.IsNotebook && os.Getenv(EnvVar) != "off" }
+func Enabled() bool { return gonbui.IsNotebook && env.Get().Widgets != "off" }
 
 // Panel is a row of controls in the output of the cell that made it.
 type Panel struct {

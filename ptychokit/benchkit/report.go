@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
+	"github.com/ptychokit/ptychokit/ptychokit/device"
 )
 
 // Report is the result of a bench run, written as JSON.
@@ -30,18 +31,15 @@ type Report struct {
 	Ratios      []Ratio           `json:"ratios,omitempty"`
 }
 
-// EnvironmentVars lists the variables Report.Environment records.
-var EnvironmentVars = []string{"GOMLX_BACKEND", "PJRT_PLUGIN_LIBRARY_PATH", "XLA_FLAGS", "NVIDIA_TF32_OVERRIDE", "PTYCHOKIT_DEVICE", "PTYCHOKIT_XLA_AUTOTUNE_CACHE", "CUDA_VISIBLE_DEVICES"}
+// EnvironmentVars lists the variables Report.Environment records
+// (device.EnvVars).
+var EnvironmentVars = device.EnvVars
 
-// Environment returns the set variables among EnvironmentVars.
+// Environment returns the set variables among EnvironmentVars, as the
+// process has them (device.Env: read once, with the flags the GPU backend
+// added to XLA_FLAGS).
 func Environment() map[string]string {
-	env := map[string]string{}
-	for _, k := range EnvironmentVars {
-		if v, ok := os.LookupEnv(k); ok {
-			env[k] = v
-		}
-	}
-	return env
+	return device.Env().Set
 }
 
 // Peer is a report of bench/peers.py: the same computations timed by

@@ -45,7 +45,7 @@ func CPU() backends.Backend {
 
 // FromEnv returns the backend named by $PTYCHOKIT_DEVICE ("cpu" when unset).
 func FromEnv() (backends.Backend, error) {
-	name := os.Getenv(EnvVar)
+	name := Env().Device
 	if name == "" {
 		name = "cpu"
 	}
@@ -92,12 +92,11 @@ func GPU() (backends.Backend, error) {
 	}
 	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	// The JAX wheel ships CUDA's libdevice under site-packages/nvidia.
-	if nv := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(plugin))), "nvidia"); isDir(nv) &&
-		!strings.Contains(os.Getenv("XLA_FLAGS"), "xla_gpu_cuda_data_dir") {
-		os.Setenv("XLA_FLAGS", strings.TrimSpace(os.Getenv("XLA_FLAGS")+" --xla_gpu_cuda_data_dir="+nv))
+	if nv := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(plugin))), "nvidia"); isDir(nv) {
+		addXLAFlag("xla_gpu_cuda_data_dir", "--xla_gpu_cuda_data_dir="+nv)
 	}
-	if dir := AutotuneCacheDir(); dir != "" && !strings.Contains(os.Getenv("XLA_FLAGS"), "autotune_cache") {
-		os.Setenv("XLA_FLAGS", strings.TrimSpace(os.Getenv("XLA_FLAGS")+" --xla_gpu_per_fusion_autotune_cache_dir="+dir))
+	if dir := AutotuneCacheDir(); dir != "" {
+		addXLAFlag("autotune_cache", "--xla_gpu_per_fusion_autotune_cache_dir="+dir)
 	}
 	b, err := backends.NewWithConfig("xla:" + plugin)
 	if err != nil {
@@ -118,7 +117,7 @@ const AutotuneCacheEnv = "PTYCHOKIT_XLA_AUTOTUNE_CACHE"
 // 8 s on the second run (82 s to 7.5 s for a new batch-2048 graph). An
 // XLA_FLAGS that names an autotune cache itself wins.
 func AutotuneCacheDir() string {
-	dir := os.Getenv(AutotuneCacheEnv)
+	dir := Env().AutotuneCache
 	if strings.EqualFold(dir, "off") {
 		return ""
 	}
@@ -140,7 +139,7 @@ func AutotuneCacheDir() string {
 // folders of the site-packages of the python3 on PATH. It returns the plugin's
 // absolute path ("" if none) and the places it looked.
 func FindCUDAPlugin() (plugin string, looked []string) {
-	if v := os.Getenv("GOMLX_BACKEND"); v != "" {
+	if v := Env().GoMLXBackend; v != "" {
 		looked = append(looked, "$GOMLX_BACKEND="+v)
 		if p, ok := strings.CutPrefix(v, "xla:"); ok {
 			p, _, _ = strings.Cut(p, ",")
@@ -149,7 +148,7 @@ func FindCUDAPlugin() (plugin string, looked []string) {
 			}
 		}
 	}
-	for _, dir := range filepath.SplitList(os.Getenv("PJRT_PLUGIN_LIBRARY_PATH")) {
+	for _, dir := range filepath.SplitList(Env().PJRTPluginPath) {
 		looked = append(looked, "$PJRT_PLUGIN_LIBRARY_PATH "+dir)
 		if p := firstGlob(filepath.Join(dir, "*cuda*.so")); p != "" {
 			return p, looked

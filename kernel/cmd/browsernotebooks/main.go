@@ -51,22 +51,24 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ptychokit/ptychokit/kernel/interact"
+	"github.com/ptychokit/ptychokit/kernel/internal/env"
 	"github.com/ptychokit/ptychokit/kernel/internal/nbcheck"
 	"github.com/ptychokit/ptychokit/kernel/internal/procgroup"
 )
 
 var (
 	flagOut      = flag.String("out", filepath.Join("out", "browser"), "directory for the screenshots (NAME.png), the executed notebooks (NAME.ipynb) and the copies the server opens")
-	flagJupyter  = flag.String("jupyter", envOr("JUPYTER", "/usr/bin/jupyter"), "the jupyter program (Debian's jupyter-notebook package); $JUPYTER sets the default")
-	flagChromium = flag.String("chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "the Chromium program; $CHROMIUM sets the default")
+	flagJupyter  = flag.String("jupyter", or(env.Get().Jupyter, "/usr/bin/jupyter"), "the jupyter program (Debian's jupyter-notebook package); $JUPYTER sets the default")
+	flagChromium = flag.String("chromium", or(env.Get().Chromium, "/usr/bin/chromium"), "the Chromium program; $CHROMIUM sets the default")
 	flagKernel   = flag.String("kernel", "ptychokit", "the kernel the notebooks must name")
 	flagTimeout  = flag.Duration("timeout", 15*time.Minute, "longest a whole notebook may take")
 	flagWidth    = flag.Int("width", 1280, "page width for the screenshots, CSS pixels")
 	flagVerbose  = flag.Bool("v", false, "say what is happening")
 )
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
+// or returns v, or def when v is "".
+func or(v, def string) string {
+	if v != "" {
 		return v
 	}
 	return def

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ptychokit/ptychokit/kernel/interact"
+	"github.com/ptychokit/ptychokit/kernel/internal/env"
 	"github.com/ptychokit/ptychokit/kernel/internal/nbcheck"
 	"github.com/ptychokit/ptychokit/kernel/internal/procgroup"
 	"github.com/ptychokit/ptychokit/ptychokit/atomicfile"
@@ -50,7 +51,7 @@ var (
 )
 
 func defaultJupyter() string {
-	if j := os.Getenv("JUPYTER"); j != "" {
+	if j := env.Get().Jupyter; j != "" {
 		return j
 	}
 	if _, err := os.Stat("/usr/bin/jupyter"); err == nil {

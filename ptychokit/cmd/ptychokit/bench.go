@@ -111,7 +111,7 @@ Examples:
 			peerReports = append(peerReports, r)
 		}
 	}
-	backend, err := openDevice(*dev)
+	backend, _, err := openBackend(*dev, "1")
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ Examples:
 		return benchIO(report, backend, counts, benchkit.IOCase{N: *ioN, Dir: *ioDir, Compress: *ioCompress,
 			Algorithm: *algo, BatchSize: *ioBatch, Iterations: *ioIterations, Seed: *seed}, *outputFile)
 	}
-	if !onCPU && os.Getenv("NVIDIA_TF32_OVERRIDE") != "0" {
+	if !onCPU && device.Env().TF32Override != "0" {
 		report.Notes = append(report.Notes, "XLA may compute float32 matrix products and convolutions in TF32 on this GPU (NVIDIA_TF32_OVERRIDE=0 forbids it)")
 	}
 	save := func() error {

@@ -17,33 +17,27 @@ func devicesFlag(fs *flag.FlagSet) *string {
 		"results match one device up to float32 rounding (docs/multi-gpu.md)")
 }
 
-// openDevices resolves a --devices value on backend and prints the line that
-// says how many devices the run uses (after the "device:" line).
-func openDevices(backend backends.Backend, value string) (int, error) {
-	want, err := device.ParseDevices(value)
+// openBackend is how every command opens what it computes on: the --device
+// backend (printing the "device:" line: the device asked for is the device
+// used) and the --devices count on it (printing how many devices the run
+// splits its batches over when more than one). The commands without
+// --devices (bench, simulate) pass "1".
+func openBackend(dev, devs string) (backends.Backend, int, error) {
+	backend, err := device.New(dev)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
+	}
+	fmt.Printf("device: %s\n", device.Describe(backend))
+	want, err := device.ParseDevices(devs)
+	if err != nil {
+		return nil, 0, err
 	}
 	n, err := device.Count(backend, want)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if n > 1 {
 		fmt.Printf("devices: %d of %d, batches split over them (XLA sharding)\n", n, backend.NumDevices())
-	}
-	return n, nil
-}
-
-// openBackend opens the --device backend and resolves --devices on it,
-// printing the lines that say what the run computes on.
-func openBackend(dev, devs string) (backends.Backend, int, error) {
-	backend, err := openDevice(dev)
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := openDevices(backend, devs)
-	if err != nil {
-		return nil, 0, err
 	}
 	return backend, n, nil
 }

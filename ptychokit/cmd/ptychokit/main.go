@@ -15,8 +15,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-
 	"github.com/ptychokit/ptychokit/ptychokit/device"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/runlock"
 )
@@ -121,22 +119,11 @@ pixels. Devices: --device cpu (pure Go, default), gpu (XLA + CUDA plugin), auto.
 // deviceFlag adds the --device flag every computing command shares; its
 // default is $PTYCHOKIT_DEVICE, else "cpu".
 func deviceFlag(fs *flag.FlagSet) *string {
-	def := os.Getenv(device.EnvVar)
+	def := device.Env().Device
 	if def == "" {
 		def = "cpu"
 	}
 	return fs.String("device", def, "compute device: cpu (pure Go) | gpu (XLA + CUDA plugin) | auto (gpu when found); default $"+device.EnvVar+" or cpu")
-}
-
-// openDevice returns the backend for a --device value and prints the line
-// that says which backend the run uses (the device asked for is the device used).
-func openDevice(name string) (backends.Backend, error) {
-	backend, err := device.New(name)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Printf("device: %s\n", device.Describe(backend))
-	return backend, nil
 }
 
 // lockOutputDir takes the run lock of an output folder for the whole

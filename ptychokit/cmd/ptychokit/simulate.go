@@ -99,7 +99,7 @@ Example:
 	if err != nil {
 		return err
 	}
-	backend, err := openDevice(*dev)
+	backend, _, err := openBackend(*dev, "1")
 	if err != nil {
 		return err
 	}
