@@ -4,15 +4,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"time"
+
+	"github.com/ptychokit/ptychokit/ptychokit/internal/progress"
 )
 
-// progressLine draws a one-line progress bar per epoch on a terminal-like
-// writer: "epoch 3/50 [#####.....] 12/24 loss 1.234e+03 eta 10s", redrawn in
-// place with a carriage return at most every 100 ms, then a summary line.
+// progressLine draws a progress line per epoch on a terminal-like writer
+// (progress.Line): "epoch 3/50 [#####...] 12/24  loss 1.234e+03  eta 10s",
+// redrawn in place at most every 100 ms, then a summary line.
 type progressLine struct {
 	w              io.Writer
+	line           progress.Line
 	epoch, nEpochs int
 	steps          int
 	begin, last    time.Time
@@ -22,6 +24,7 @@ func newProgressLine(w io.Writer) *progressLine { return &progressLine{w: w} }
 
 func (p *progressLine) start(epoch, nEpochs, steps int) {
 	p.epoch, p.nEpochs, p.steps = epoch, nEpochs, steps
+	p.line = progress.Line{W: p.w, Label: fmt.Sprintf("epoch %d/%d", epoch, nEpochs), Total: steps, InPlace: true}
 	p.begin = time.Now()
 	p.last = time.Time{}
 }
@@ -38,11 +41,8 @@ func (p *progressLine) step(done int, meanLoss float64) {
 	}
 	now := time.Now()
 	p.last = now
-	const width = 24
-	filled := width * done / max(p.steps, 1)
 	eta := time.Duration(float64(now.Sub(p.begin)) / float64(done) * float64(p.steps-done)).Round(time.Second)
-	fmt.Fprintf(p.w, "\repoch %d/%d [%s%s] %d/%d loss %.6g eta %s   ", p.epoch, p.nEpochs,
-		strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, p.steps, meanLoss, eta)
+	p.line.Draw(done, fmt.Sprintf("loss %.6g", meanLoss), "eta "+eta.String())
 }
 
 func (p *progressLine) end(st EpochStats, best bool) {
@@ -61,6 +61,6 @@ func (p *progressLine) end(st EpochStats, best bool) {
 	if !math.IsNaN(st.AmpContrast) {
 		flat = fmt.Sprintf(" contrast %.3f phase %.3f", st.AmpContrast, st.PhaseSpread)
 	}
-	fmt.Fprintf(p.w, "\repoch %d/%d train_loss %.6g val_loss %s lr %.3g%s %.1fs%s%s\n", st.Epoch, p.nEpochs,
-		st.TrainLoss, val, st.LR, flat, st.Seconds, mark, strings.Repeat(" ", 20))
+	p.line.End(fmt.Sprintf("epoch %d/%d train_loss %.6g val_loss %s lr %.3g%s %.1fs%s", st.Epoch, p.nEpochs,
+		st.TrainLoss, val, st.LR, flat, st.Seconds, mark))
 }

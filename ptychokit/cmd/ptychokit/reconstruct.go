@@ -16,6 +16,7 @@ import (
 	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/progress"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
 )
 
@@ -267,13 +268,12 @@ func scanSubset(ds *data.Dataset, subset string) (*data.Dataset, error) {
 	return nil, fmt.Errorf("--subset %q: want all, even or odd", subset)
 }
 
-// progressBar prints one line per iteration: a bar, the cost, and the time.
+// progressBar prints one line per iteration (progress.Line, the style of
+// training's): the bar, the count, the cost, and the time.
 func progressBar(w io.Writer, total int) solvers.Hook {
-	const width = 24
+	line := progress.Line{W: w, Total: total}
 	return func(_ *solvers.Solver, it solvers.IterationRecord) error {
-		done := min(width, it.Iteration*width/max(total, 1))
-		bar := strings.Repeat("=", done) + strings.Repeat(" ", width-done)
-		fmt.Fprintf(w, "[%s] %*d/%d  cost %.4e  %.2f s\n", bar, len(fmt.Sprint(total)), it.Iteration, total, it.Cost, it.Seconds)
+		line.Draw(it.Iteration, fmt.Sprintf("cost %.4e", it.Cost), fmt.Sprintf("%.2f s", it.Seconds))
 		return nil
 	}
 }
