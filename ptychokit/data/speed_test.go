@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -43,10 +44,11 @@ func speedScan() *Dataset {
 }
 
 // BenchmarkScanIO reports MB/s of the file for Load of a stored and a
-// deflated scan, for Write of each, and for decoding the diffraction array
+// deflated scan, for Write of each, for decoding the diffraction array
 // (16.8 MB, from memory) by this package and by npyio's reader, into a
-// []float32 and into its generic npy.Array (the measurement behind the
-// package's own decoder; docs/io.md):
+// []float32 and into its generic npy.Array, and for encoding it by each
+// (the measurements behind the package's own decoder and writer;
+// docs/io.md):
 //
 //	go test -run '^$' -bench ScanIO -benchtime 5x ./ptychokit/data
 func BenchmarkScanIO(b *testing.B) {
@@ -115,6 +117,7 @@ func BenchmarkScanIO(b *testing.B) {
 			}
 		}
 	})
+	benchEncode(b, "diffraction", d.Diffraction, []int{d.Count, d.N, d.N})
 	b.Run("DecodeFloat32/npyio-array", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		for b.Loop() {
@@ -126,6 +129,61 @@ func BenchmarkScanIO(b *testing.B) {
 			if err := r.Read(&arr); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// benchEncode times encoding v as one .npy by this package and by npyio's
+// writer into memory (part of BenchmarkScanIO).
+func benchEncode(b *testing.B, name string, v []float32, shape []int) {
+	var out bytes.Buffer
+	out.Grow(4*len(v) + 4096)
+	b.Run("EncodeFloat32/ptychokit", func(b *testing.B) {
+		b.SetBytes(int64(4 * len(v)))
+		for b.Loop() {
+			out.Reset()
+			if err := writeNpy(&out, Entry{Name: name, Shape: shape, Value: v}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("EncodeFloat32/npyio", func(b *testing.B) {
+		b.SetBytes(int64(4 * len(v)))
+		for b.Loop() {
+			out.Reset()
+			if err := npy.Write(&out, v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkHostileHeader reports what each .npy header parser allocates
+// for a 12-byte member whose version-2 header claims 64 MiB of header text
+// (B/op): this package's refuses the claim before allocating (its bound is
+// 64 KiB); npyio's allocates the claim and then panics on the missing
+// newline, which the benchmark recovers (the measurement behind the
+// package's own parser; README, dependencies):
+//
+//	go test -run '^$' -bench HostileHeader -benchmem ./ptychokit/data
+func BenchmarkHostileHeader(b *testing.B) {
+	hostile := append(append([]byte{}, npyMagic[:]...), 2, 0, 0, 0, 0, 0)
+	binary.LittleEndian.PutUint32(hostile[8:], 64<<20)
+	b.Run("ptychokit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := readNpyHeader(bytes.NewReader(hostile)); err == nil {
+				b.Fatal("a 64 MiB header was accepted")
+			}
+		}
+	})
+	b.Run("npyio", func(b *testing.B) {
+		for b.Loop() {
+			func() {
+				defer func() { _ = recover() }()
+				if _, err := npy.NewReader(bytes.NewReader(hostile)); err == nil {
+					b.Fatal("a 12-byte member was accepted")
+				}
+			}()
 		}
 	})
 }
