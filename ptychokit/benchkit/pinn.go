@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
@@ -240,10 +239,8 @@ func RunPINN(backend backends.Backend, c PINNCase, opts PINNOptions) (res PINNRe
 	}
 
 	inferIn := newPINNInputs(cfg, c.Batch, opts.Seed+1)
-	inferExec, err := context.NewExec(backend, ctx.Reuse(), func(ctx *context.Context, counts, offsets *Node) []*Node {
-		out := pinn.Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, inferIn.canvasPad)
-		return []*Node{out.Re, out.Im}
-	})
+	// Reconstruct's own forward pass (pinn.NewPredictExec).
+	inferExec, err := pinn.NewPredictExec(backend, ctx.Reuse(), cfg, inferIn.canvasPad)
 	if err != nil {
 		return res, err
 	}

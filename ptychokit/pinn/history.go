@@ -70,3 +70,14 @@ func readHistory(path string, epoch int) ([]EpochStats, error) {
 	}
 	return out, nil
 }
+
+// costs is the training loss of every epoch of the model's history (the
+// reconstruction's costs, as a solver's are its iterations' costs), nil
+// without a history.
+func (m *Model) costs() []float64 {
+	var c []float64
+	for _, h := range m.History {
+		c = append(c, h.TrainLoss)
+	}
+	return c
+}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
@@ -31,6 +30,9 @@ type Model struct {
 	Config config.Run
 	// Checkpoint is the folder its weights came from (best/ or checkpoints/).
 	Checkpoint string
+	// History is the training's history.csv, nil when the folder has none
+	// (or one that does not read: it only informs Reconstruction.Costs).
+	History []EpochStats
 
 	backend backends.Backend
 	ctx     *context.Context
@@ -72,7 +74,8 @@ func Load(backend backends.Backend, dir string) (m *Model, err error) {
 			return nil, fmt.Errorf("%s: checkpoint lacks the probe variable %s/%s of %d×%d", ckptDir, ScopePhysics, name, cfg.Model.N, cfg.Model.N)
 		}
 	}
-	return &Model{Config: cfg, Checkpoint: ckptDir, backend: backend, ctx: ctx}, nil
+	history, _ := ReadHistory(filepath.Join(dir, HistoryFile))
+	return &Model{Config: cfg, Checkpoint: ckptDir, History: history, backend: backend, ctx: ctx}, nil
 }
 
 // modelCheckpointDir is the folder of a model directory whose checkpoint
@@ -228,10 +231,7 @@ func (m *Model) predictEach(ds *data.Dataset, nImages, batchSize int, start func
 	}
 	start(groups)
 	pad := groups.CanvasPad
-	exec, err := context.NewExec(m.backend, m.ctx.Checked(false), func(ctx *context.Context, counts, offsets *Node) (*Node, *Node) {
-		o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, counts, offsets, pad)
-		return o.Re, o.Im
-	})
+	exec, err := NewPredictExec(m.backend, m.ctx.Checked(false), cfg, pad)
 	if err != nil {
 		return err
 	}
@@ -445,7 +445,7 @@ func (m *Model) Reconstruct(ds *data.Dataset, opts ReconstructOptions) (*Reconst
 	if err != nil {
 		return nil, fmt.Errorf("model config to JSON: %w", err)
 	}
-	r := &Reconstruction{Reconstruction: &data.Reconstruction{Object: acc.Image(), Probe: m.Probe(), Config: config},
+	r := &Reconstruction{Reconstruction: &data.Reconstruction{Object: acc.Image(), Probe: m.Probe(), Config: config, Costs: m.costs()},
 		Patches: len(index) * c,
 		Stitch:  acc.Options(), Weights: acc.Weights()}
 	if pred != nil {

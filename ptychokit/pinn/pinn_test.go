@@ -263,6 +263,15 @@ func TestTrainLoadReconstruct(t *testing.T) {
 	if rec.Object.H != ds.Object.H || rec.Object.W != ds.Object.W {
 		t.Fatalf("object %d×%d, want the ground truth's frame %d×%d", rec.Object.H, rec.Object.W, ds.Object.H, ds.Object.W)
 	}
+	// The costs are the training losses of history.csv, as written.
+	if len(rec.Costs) != len(res.History) {
+		t.Errorf("costs %v, want the %d training losses", rec.Costs, len(res.History))
+	}
+	for i, c := range rec.Costs {
+		if math.Abs(c-res.History[i].TrainLoss) > 1e-6*math.Abs(c) {
+			t.Errorf("cost %d = %v, history's training loss %v", i, c, res.History[i].TrainLoss)
+		}
+	}
 	var energy float64
 	for _, v := range rec.Object.Pix {
 		if math.IsNaN(float64(real(v))) || math.IsInf(float64(real(v)), 0) {
@@ -281,7 +290,7 @@ func TestTrainLoadReconstruct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, shape := range map[string][]int{"object": {ds.Object.H, ds.Object.W}, "probe": {64, 64}, "xcoords": {ds.Count}, "ycoords": {ds.Count}} {
+	for key, shape := range map[string][]int{"object": {ds.Object.H, ds.Object.W}, "probe": {64, 64}, "xcoords": {ds.Count}, "ycoords": {ds.Count}, "costs": {len(res.History)}} {
 		e, ok := arrays[key]
 		if !ok || len(e.Shape) != len(shape) || e.Shape[0] != shape[0] {
 			t.Errorf("key %s: %+v, want shape %v", key, e.Shape, shape)
