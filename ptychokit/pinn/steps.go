@@ -67,16 +67,24 @@ type stepper struct {
 }
 
 func newStepper(trainer *train.Trainer, progress *progressLine, onStep func(epoch, step int, batchLoss float64) error) (*stepper, error) {
-	s := &stepper{trainer: trainer, progress: progress, onStep: onStep, epochIndex: -1}
-	for i, m := range trainer.TrainMetrics() {
-		if m.ShortName() == epochLossName {
-			s.epochLoss, s.epochIndex = m, i
-		}
-	}
-	if s.epochIndex < 0 {
-		return nil, errors.New("ptychokit: the trainer has no epoch loss metric")
+	s := &stepper{trainer: trainer, progress: progress, onStep: onStep}
+	var err error
+	if s.epochLoss, s.epochIndex, err = findEpochLoss(trainer); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// findEpochLoss is the trainer's epoch-loss metric (epochLossMetric) and
+// its index among the trainer's training metrics, whose values each step
+// returns in that order.
+func findEpochLoss(trainer *train.Trainer) (metrics.Interface, int, error) {
+	for i, m := range trainer.TrainMetrics() {
+		if m.ShortName() == epochLossName {
+			return m, i, nil
+		}
+	}
+	return nil, -1, errors.New("ptychokit: the trainer has no epoch loss metric")
 }
 
 // pass runs one training step for every batch of ds (epoch `epoch`) and

@@ -37,14 +37,10 @@ func NewStepTimer(backend backends.Backend, ctx *context.Context, cfg config.Run
 	if rows := counts.Shape().Dimensions[0]; rows != k*b || offsets.Shape().Dimensions[0] != rows {
 		return nil, fmt.Errorf("ptychokit: the step timer needs %d×%d groups a call, got counts %s and offsets %s", k, b, counts.Shape(), offsets.Shape())
 	}
-	s := &StepTimer{trainer: newTrainer(backend, ctx, cfg, canvasPad, k), epochIndex: -1}
-	for i, m := range s.trainer.TrainMetrics() {
-		if m.ShortName() == epochLossName {
-			s.epochIndex = i
-		}
-	}
-	if s.epochIndex < 0 {
-		return nil, errors.New("ptychokit: the trainer has no epoch loss metric")
+	s := &StepTimer{trainer: newTrainer(backend, ctx, cfg, canvasPad, k)}
+	var err error
+	if _, s.epochIndex, err = findEpochLoss(s.trainer); err != nil {
+		return nil, err
 	}
 	weights := make([]float32, k*b)
 	for i := range weights {
