@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/ptychokit/ptychokit/ptychokit/config"
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/physics"
+	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 	"github.com/ptychokit/ptychokit/ptychokit/solvers"
 )
 
@@ -32,6 +35,15 @@ type IOCase struct {
 	BatchSize  int
 	Iterations int
 	Seed       int64
+	// InferGridsize, when 1 or 2, also runs PtychoPINN inference — an
+	// untrained network of PtychoPINN's defaults at InferN (64 or 128; 0:
+	// N) and that gridsize, predicting and stitching every scan point as
+	// `ptychokit infer` does, and writing the stitched object — on the
+	// scan, or, when InferN is not N, on a scan of as many InferN×InferN
+	// patterns made, written and loaded the same way (not counted in the
+	// other columns); 0 skips it. InferBatch is the inference batch (0:
+	// pinn.DefaultInferBatch).
+	InferGridsize, InferN, InferBatch int
 }
 
 // IOResult is what RunIO measured; seconds are wall time, MB are 10⁶ bytes.
@@ -63,7 +75,17 @@ type IOResult struct {
 	Iterations            int     `json:"iterations"`
 	// ResultSeconds is Result plus writing reconstruction.npz.
 	ResultSeconds float64 `json:"result_s"`
-	Error         string  `json:"error,omitempty"`
+	// InferSeconds is pinn's Model.Reconstruct on the loaded scan (groups,
+	// forward passes, compiling included as in `infer`, stitching);
+	// InferPatternsPerSecond counts scan points; InferWriteSeconds writes
+	// the stitched object. Zero without InferGridsize.
+	InferGridsize          int     `json:"infer_gridsize,omitempty"`
+	InferN                 int     `json:"infer_N,omitempty"`
+	InferBatch             int     `json:"infer_batch,omitempty"`
+	InferSeconds           float64 `json:"infer_s,omitempty"`
+	InferPatternsPerSecond float64 `json:"infer_patterns_per_s,omitempty"`
+	InferWriteSeconds      float64 `json:"infer_write_s,omitempty"`
+	Error                  string  `json:"error,omitempty"`
 }
 
 // RunIO runs one case on backend.
@@ -78,13 +100,8 @@ func RunIO(backend backends.Backend, c IOCase) (res IOResult, err error) {
 	if c.Patterns < 1 || c.N < 4 || c.N%2 != 0 {
 		return res, fmt.Errorf("io case %d patterns of %d×%d: want ≥ 1 pattern and an even N ≥ 4", c.Patterns, c.N, c.N)
 	}
-	side := 4 * c.N
-	object := physics.GRFObject(side, side, float64(c.N)/16, c.Seed)
-	probe := physics.DiskProbe(c.N, physics.DefaultProbeDiameter(c.N))
-	x, y := physics.RandomPositions(side, side, c.N, c.Patterns, c.Seed)
-
 	start := time.Now()
-	ds, err := physics.Simulate(physics.SimOptions{Object: object, Probe: probe, X: x, Y: y, NPhotons: 1e9, Seed: c.Seed, Backend: backend})
+	ds, err := simulateIO(backend, c.Patterns, c.N, c.Seed)
 	if err != nil {
 		return res, err
 	}
@@ -152,7 +169,87 @@ func RunIO(backend backends.Backend, c IOCase) (res IOResult, err error) {
 		return res, err
 	}
 	res.ResultSeconds = time.Since(start).Seconds()
+	rec, result = nil, nil
+	runtime.GC() // the solver's device buffers go before the network's come
+	if c.InferGridsize > 0 {
+		if err := runIOInfer(backend, c, scan, &res); err != nil {
+			return res, fmt.Errorf("infer: %w", err)
+		}
+	}
 	return res, nil
+}
+
+// ioPhotons is the photons a pattern of the cases' scans holds (simulate's default).
+const ioPhotons = 1e9
+
+// simulateIO is the case's scan: what `ptychokit simulate --object grf`
+// makes, n patterns of N×N.
+func simulateIO(backend backends.Backend, n, N int, seed int64) (*data.Dataset, error) {
+	side := 4 * N
+	object := physics.GRFObject(side, side, float64(N)/16, seed)
+	probe := physics.DiskProbe(N, physics.DefaultProbeDiameter(N))
+	x, y := physics.RandomPositions(side, side, N, n, seed)
+	return physics.Simulate(physics.SimOptions{Object: object, Probe: probe, X: x, Y: y, NPhotons: ioPhotons, Seed: seed, Backend: backend})
+}
+
+// runIOInfer times PtychoPINN inference (IOCase.InferGridsize) of the
+// loaded scan, or of one of InferN×InferN patterns.
+func runIOInfer(backend backends.Backend, c IOCase, scan *data.Dataset, res *IOResult) error {
+	cfg := config.Defaults()
+	res.InferN = c.InferN
+	if res.InferN == 0 {
+		res.InferN = c.N
+	}
+	cfg.Model.N, cfg.Model.Gridsize = res.InferN, c.InferGridsize
+	cfg.Training.NPhotons = ioPhotons
+	// Standardising the input (the default) is one elementwise op a batch
+	// and needs statistics of training groups that an untrained network
+	// has not got.
+	cfg.Model.InputTransform = "none"
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if res.InferN != c.N {
+		ds, err := simulateIO(backend, c.Patterns, res.InferN, c.Seed)
+		if err != nil {
+			return err
+		}
+		ds.Y = nil // as simulate --save_Y=false
+		path := filepath.Join(c.Dir, fmt.Sprintf("io_%d_N%d.npz", c.Patterns, res.InferN))
+		defer os.Remove(path)
+		if err := data.WriteWith(path, ds, data.WriteOptions{Compress: c.Compress}); err != nil {
+			return err
+		}
+		ds = nil
+		if scan, err = data.Load(path, data.LoadOptions{RequireDiffraction: true, SkipPatches: true}); err != nil {
+			return err
+		}
+	}
+	ctx, err := NewPINNContext(cfg, c.Seed)
+	if err != nil {
+		return err
+	}
+	m := pinn.NewModel(backend, cfg, ctx)
+	res.InferGridsize = c.InferGridsize
+	res.InferBatch = c.InferBatch
+	if res.InferBatch <= 0 {
+		res.InferBatch = pinn.DefaultInferBatch(backend, cfg)
+	}
+	start := time.Now()
+	rec, err := m.Reconstruct(scan, pinn.ReconstructOptions{BatchSize: res.InferBatch})
+	if err != nil {
+		return err
+	}
+	res.InferSeconds = time.Since(start).Seconds()
+	res.InferPatternsPerSecond = float64(scan.Count) / res.InferSeconds
+	out := filepath.Join(c.Dir, fmt.Sprintf("io_%d_N%d_pinn.npz", c.Patterns, res.InferN))
+	defer os.Remove(out)
+	start = time.Now()
+	if err := rec.Write(out, data.WriteOptions{Compress: c.Compress}); err != nil {
+		return err
+	}
+	res.InferWriteSeconds = time.Since(start).Seconds()
+	return nil
 }
 
 // medianLater is the median time of the iterations after the first.

@@ -27,15 +27,24 @@ func TestRunIO(t *testing.T) {
 			t.Errorf("result %+v", res)
 		}
 	}
+	// Inference of an untrained network on a scan of its own size (64²).
+	res, err := RunIO(device.CPU(), IOCase{Patterns: 12, N: 16, Dir: dir, Algorithm: "rpie", BatchSize: 4, Iterations: 2, Seed: 3,
+		InferGridsize: 1, InferN: 64, InferBatch: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InferGridsize != 1 || res.InferN != 64 || res.InferBatch != 5 || !(res.InferSeconds > 0) || !(res.InferPatternsPerSecond > 0) || !(res.InferWriteSeconds > 0) {
+		t.Errorf("inference %+v", res)
+	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Errorf("%d files left in the folder, want none", len(left))
 	}
-	r := &Report{Device: "cpu", IO: []IOResult{{Patterns: 12, N: 16, Compressed: true}}}
+	r := &Report{Device: "cpu", IO: []IOResult{{Patterns: 12, N: 16, Compressed: true}, res}}
 	var b bytes.Buffer
 	if err := r.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "12×16² deflated") {
+	if !strings.Contains(b.String(), "12×16² deflated") || !strings.Contains(b.String(), "(gs1)") {
 		t.Errorf("table:\n%s", b.String())
 	}
 	if _, err := RunIO(device.CPU(), IOCase{Patterns: 4, N: 15, Dir: dir, Algorithm: "rpie"}); err == nil || !strings.Contains(err.Error(), "even N") {

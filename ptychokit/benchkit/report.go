@@ -220,21 +220,25 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(tw, "\t\t\t\t\t\t\t")
 	}
 	if len(r.IO) > 0 {
-		fmt.Fprintln(tw, "scan (io)\tdiffraction MB\tfile MB\tsimulate s\twrite s\tload s\tload all MB/s\tsetup s\tfirst it. s\ts/iteration\tresult s\t")
+		fmt.Fprintln(tw, "scan (io)\tdiffraction MB\tfile MB\tsimulate s\twrite s\tload s\tload all MB/s\tsetup s\tfirst it. s\ts/iteration\tresult s\tinfer s\tinfer patterns/s\t")
 		for _, c := range r.IO {
 			name := fmt.Sprintf("%d×%d²", c.Patterns, c.N)
 			if c.Compressed {
 				name += " deflated"
 			}
 			if c.Error != "" {
-				fmt.Fprintf(tw, "%s\tfailed: %s\t\t\t\t\t\t\t\t\t\t\n", name, oneLine(c.Error, 60))
+				fmt.Fprintf(tw, "%s\tfailed: %s\t\t\t\t\t\t\t\t\t\t\t\t\n", name, oneLine(c.Error, 60))
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.2f\t%.4f\t%.2f\t\n", name, c.DiffractionMB, c.FileMB,
+			infer, rate := "—", "—"
+			if c.InferGridsize > 0 {
+				infer, rate = fmt.Sprintf("%.2f (gs%d)", c.InferSeconds, c.InferGridsize), fmt.Sprintf("%.0f", c.InferPatternsPerSecond)
+			}
+			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.0f\t%.2f\t%.2f\t%.4f\t%.2f\t%s\t%s\t\n", name, c.DiffractionMB, c.FileMB,
 				c.SimulateSeconds, c.WriteSeconds, c.LoadSeconds, c.LoadAllMBps, c.SolverSetupSeconds, c.FirstIterationSeconds,
-				c.IterationSeconds, c.ResultSeconds)
+				c.IterationSeconds, c.ResultSeconds, infer, rate)
 		}
-		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t")
+		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -21,3 +21,10 @@ func NewPredictExec(backend backends.Backend, ctx *context.Context, cfg config.R
 		return o.Re, o.Im
 	})
 }
+
+// NewModel is a model of cfg whose variables ctx holds (or creates, on the
+// first forward pass: an untrained network, what benchkit times inference
+// with); Load reads a trained one.
+func NewModel(backend backends.Backend, cfg config.Run, ctx *context.Context) *Model {
+	return &Model{Config: cfg, backend: backend, ctx: ctx}
+}

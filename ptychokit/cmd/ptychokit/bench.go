@@ -52,8 +52,10 @@ report (--output_file) and a short table:
 --io times a scan end to end instead, for each --io_patterns: simulate a grf
 scan of N×N patterns (as 'ptychokit simulate --object grf' does), write it
 (stored; --compress deflates), load it back (every key, and as reconstruct
-does, without Y), set up and iterate the solver (--algo), and write the
-result; a table of seconds against the number of patterns.
+does, without Y), set up and iterate the solver (--algo), write the result,
+and run PtychoPINN inference as 'ptychokit infer' does (an untrained
+network: the time does not depend on the weights) on a scan of as many
+--io_infer_N patterns; a table of seconds against the number of patterns.
 
 --peers reads reports of bench/peers.py (PyTorch timing the same
 computations on the same device) and adds the ratios (above 1: ptychokit is
@@ -63,7 +65,7 @@ Examples:
   ptychokit bench --quick --device cpu --output_file out/bench.json
   python3 bench/peers.py --star STAR.npz > peers.json
   ptychokit bench --device gpu --data STAR.npz --peers peers.json --output_file bench.json
-  ptychokit bench --io --device gpu --io_patterns 1024,4096,16384 --output_file io.json`)
+  ptychokit bench --io --device gpu --io_patterns 1024,4096,16384,65536 --io_infer_gridsize 2 --output_file io.json`)
 	dev := deviceFlag(fs)
 	quick := fs.Bool("quick", false, "a small run (fewer cases, calls and iterations)")
 	outputFile := fs.String("output_file", "bench.json", "JSON report, written after every case (empty: none)")
@@ -85,6 +87,9 @@ Examples:
 	ioIterations := fs.Int("io_iterations", 3, "with --io: solver iterations, the first compiling")
 	ioBatch := fs.Int("io_batch_size", 0, "with --io: solver batch size (0: the solver's default)")
 	ioDir := fs.String("io_dir", os.TempDir(), "with --io: folder for the scan files while they are timed")
+	ioInfer := fs.Int("io_infer_gridsize", -1, "with --io: also time PtychoPINN inference (predict, stitch, write) of an untrained network of this gridsize, 1 or 2; 0 skips it (-1: 1 on a GPU, 0 on the CPU)")
+	ioInferN := fs.Int("io_infer_N", 64, "with --io: the network's N, 64 or 128; unless it is --io_N, inference runs on its own scan of as many patterns of that size")
+	ioInferBatch := fs.Int("io_infer_batch_size", 0, "with --io: inference batch size (0: infer's default)")
 	ioCompress := compressFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -184,8 +189,22 @@ Examples:
 		if *ioN < 4 || *ioN%2 != 0 {
 			return fmt.Errorf("--io_N %d: want an even size ≥ 4", *ioN)
 		}
+		infer := *ioInfer
+		if infer < 0 {
+			infer = 1
+			if onCPU {
+				infer = 0
+			}
+		}
+		if infer > 2 {
+			return fmt.Errorf("--io_infer_gridsize %d: want 0 (skip), 1 or 2", infer)
+		}
+		if infer > 0 && *ioInferN != 64 && *ioInferN != 128 {
+			return fmt.Errorf("--io_infer_N %d: the network takes 64 or 128", *ioInferN)
+		}
 		return benchIO(report, backend, counts, benchkit.IOCase{N: *ioN, Dir: *ioDir, Compress: *ioCompress,
-			Algorithm: *algo, BatchSize: *ioBatch, Iterations: *ioIterations, Seed: *seed}, *outputFile)
+			Algorithm: *algo, BatchSize: *ioBatch, Iterations: *ioIterations, Seed: *seed,
+			InferGridsize: infer, InferN: *ioInferN, InferBatch: *ioInferBatch}, *outputFile)
 	}
 	if !onCPU && device.Env().TF32Override != "0" {
 		report.Notes = append(report.Notes, "XLA may compute float32 matrix products and convolutions in TF32 on this GPU (NVIDIA_TF32_OVERRIDE=0 forbids it)")
@@ -353,9 +372,14 @@ func benchIO(report *benchkit.Report, backend backends.Backend, counts []int, c 
 		if err != nil {
 			fmt.Printf("failed: %s\n", oneLine(err.Error()))
 		} else {
-			fmt.Printf("simulate %.2f s, write %.2f s (%.0f MB/s), load %.2f s (all keys %.0f MB/s), setup %.2f s, %.4f s an iteration, result %.2f s\n",
+			fmt.Printf("simulate %.2f s, write %.2f s (%.0f MB/s), load %.2f s (all keys %.0f MB/s), setup %.2f s, %.4f s an iteration, result %.2f s",
 				res.SimulateSeconds, res.WriteSeconds, res.WriteMBps, res.LoadSeconds, res.LoadAllMBps, res.SolverSetupSeconds,
 				res.IterationSeconds, res.ResultSeconds)
+			if res.InferGridsize > 0 {
+				fmt.Printf(", infer gs%d N=%d %.2f s (%.0f patterns/s, batch %d), its write %.2f s",
+					res.InferGridsize, res.InferN, res.InferSeconds, res.InferPatternsPerSecond, res.InferBatch, res.InferWriteSeconds)
+			}
+			fmt.Println()
 		}
 		report.IO = append(report.IO, res)
 		if outputFile != "" {
