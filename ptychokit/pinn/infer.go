@@ -40,6 +40,9 @@ type Model struct {
 
 	lastTiming InferTiming
 	firstBatch time.Duration
+
+	deviceMemory int64       // SetDeviceMemory (memory.go)
+	lastMemory   InferMemory // LastMemory
 }
 
 // Load reads a trained model from an output directory written by Train:
@@ -243,6 +246,9 @@ func (m *Model) predictEach(ds *data.Dataset, nImages, batchSize int, start func
 	// group and the copies are thrown away — so one compiled graph serves
 	// them all.
 	size := min(batchSize, groups.Count)
+	if size, err = m.boundBatch(size, pad); err != nil {
+		return err
+	}
 	type input struct {
 		first, count    int
 		counts, offsets *tensors.Tensor

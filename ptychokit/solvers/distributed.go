@@ -25,7 +25,10 @@ import (
 // sums. The state stays on the devices between iterations.
 //
 // Replicating the measured patterns keeps every gather local; it bounds the
-// scan by one device's memory (about 1.3 GB per 20 000 patterns of 128²).
+// scan by one device's memory (about 1.3 GB per 20 000 patterns of 128²),
+// unless they are streamed (Options.DeviceMemory, memory.go): then each
+// batch's patterns are split over the devices with its indices, each
+// device's share uploaded to it.
 
 // shardedState is a reconstruction's state on a mesh.
 type shardedState struct {
@@ -52,7 +55,9 @@ func newShardedState(r *Solver, mesh *device.Mesh) (*shardedState, error) {
 		s.object[i] = replicate(r.object[i])
 		s.probe[i] = replicate(r.probe[i])
 	}
-	s.measured = replicate(r.measured)
+	if !r.streamed {
+		s.measured = replicate(r.measured)
+	}
 	s.posX = replicate(r.posX)
 	s.posY = replicate(r.posY)
 	if err != nil {
@@ -60,17 +65,22 @@ func newShardedState(r *Solver, mesh *device.Mesh) (*shardedState, error) {
 	}
 	rep, batch := mesh.ReplicatedSpec(), mesh.BatchSpec()
 	r.exec.AutoSharding(mesh.DeviceMesh()).
-		WithInputShardingSpecs(stepInputSpecs(rep, batch)...).
+		WithInputShardingSpecs(stepInputSpecs(rep, batch, r.streamed)...).
 		WithOutputShardingSpecs(rep, rep, rep, rep, rep)
 	return s, nil
 }
 
 // stepInputSpecs lists the sharding of stepGraph's inputs in order: object
-// re/im, probe re/im, measured, posX, posY replicated; the batch's indices and
-// mask split; the probe switch and the running cost replicated.
-func stepInputSpecs(replicated, batch *distributed.ShardingSpec) []*distributed.ShardingSpec {
+// re/im, probe re/im, measured (streamed: split), posX, posY replicated; the
+// batch's indices and mask split; the probe switch and the running cost
+// replicated.
+func stepInputSpecs(replicated, batch *distributed.ShardingSpec, streamed bool) []*distributed.ShardingSpec {
+	measured := replicated
+	if streamed {
+		measured = batch
+	}
 	return []*distributed.ShardingSpec{replicated, replicated, replicated, replicated,
-		replicated, replicated, replicated, batch, batch, replicated, replicated}
+		measured, replicated, replicated, batch, batch, replicated, replicated}
 }
 
 // resetCost starts the running cost sum at 0 on every device.
@@ -89,8 +99,9 @@ func (s *shardedState) readCost() (float64, error) {
 }
 
 // step runs one batch on the mesh and keeps the new object, probe and cost
-// sum there.
-func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, probeOn float32) error {
+// sum there; patterns are the batch's amplitudes, split over the devices,
+// when streamed (nil: the replicated measured amplitudes).
+func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, patterns *distributed.Tensor, probeOn float32) error {
 	idx, err := s.mesh.ShardBatch(indices)
 	if err != nil {
 		return err
@@ -103,8 +114,12 @@ func (s *shardedState) step(exec *Exec, indices, mask *tensors.Tensor, probeOn f
 	if err != nil {
 		return err
 	}
+	measured := s.measured
+	if patterns != nil {
+		measured = patterns
+	}
 	out, err := exec.DistributedExec(s.object[0], s.object[1], s.probe[0], s.probe[1],
-		s.measured, s.posX, s.posY, idx, msk, on, s.cost)
+		measured, s.posX, s.posY, idx, msk, on, s.cost)
 	for _, t := range []*distributed.Tensor{idx, msk, on} {
 		_ = t.FinalizeAll()
 	}

@@ -53,7 +53,7 @@ func TestShardedStateSetUp(t *testing.T) {
 	}
 	// stepGraph reads 11 inputs: their shardings, with the batch's indices
 	// and mask (inputs 7 and 8) the only split ones.
-	specs := stepInputSpecs(s.mesh.ReplicatedSpec(), s.mesh.BatchSpec())
+	specs := stepInputSpecs(s.mesh.ReplicatedSpec(), s.mesh.BatchSpec(), false)
 	if len(specs) != 11 {
 		t.Fatalf("%d input shardings, stepGraph takes 11", len(specs))
 	}

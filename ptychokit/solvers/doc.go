@@ -27,7 +27,9 @@
 // iteration visits every position once in a seeded random order, split into
 // equal batches of at most Options.BatchSize (the last padded and masked), so
 // a reconstruction compiles one graph. The object and probe stay on the backend between
-// batches.
+// batches. The measured amplitudes go to the device once, or, when they do
+// not fit Options.DeviceMemory beside an update's working set, stay in host
+// memory and go up batch by batch, with the same result (memory.go).
 //
 // Beyond the object and probe, a reconstruction can refine the scan
 // positions (PositionOptions.Correct, with an optional global affine

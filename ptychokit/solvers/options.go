@@ -46,6 +46,14 @@ type Options struct {
 	// Backend, the object and probe updates summed across them by XLA
 	// (device.AllDevices: all; 0 or 1: one). See distributed.go.
 	Devices int
+	// DeviceMemory is the most device memory, in bytes, the reconstruction
+	// may take on each device (0: no limit). When all the measured
+	// amplitudes do not fit it beside the estimated working set of an
+	// update, they stay in host memory and each batch's are uploaded as it
+	// comes, with the same result (see memory.go and Solver.Memory); when
+	// even that does not fit at BatchSize, New returns an error that names
+	// the largest batch that fits.
+	DeviceMemory int64
 
 	Object    ObjectOptions
 	Probe     ProbeOptions
@@ -199,6 +207,9 @@ func (o Options) Validate() error {
 	}
 	if o.BatchSize < 0 {
 		return fmt.Errorf("batch size %d: must be ≥ 1", o.BatchSize)
+	}
+	if o.DeviceMemory < 0 {
+		return fmt.Errorf("device memory %d bytes: must be ≥ 0 (0: no limit)", o.DeviceMemory)
 	}
 	if o.Noise != "" && o.Noise != Gaussian && o.Noise != Poisson {
 		return fmt.Errorf("noise model %q: want %q or %q", o.Noise, Gaussian, Poisson)

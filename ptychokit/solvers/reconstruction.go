@@ -16,6 +16,8 @@ import (
 
 	"github.com/ptychokit/ptychokit/ptychokit/data"
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/devmem"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/oom"
 	"github.com/ptychokit/ptychokit/ptychokit/physics"
 )
 
@@ -75,8 +77,10 @@ type Solver struct {
 	xs, ys   []float64 // positions in the frame
 
 	object, probe [2]*tensors.Tensor // (re, im)
-	measured      *tensors.Tensor    // [count, N, N] amplitudes (ky, kx)
-	diffraction   []float32          // the dataset's amplitudes, which measured was made from
+	measured      *tensors.Tensor    // [count, N, N] amplitudes (ky, kx); nil when streamed
+	diffraction   []float32          // the dataset's amplitudes, which measured is made from, or each batch's when streamed; nil once measured is
+	streamed      bool               // each batch's amplitudes go to the device as the batch comes (memory.go)
+	plan          MemoryPlan         // where the amplitudes are, and why
 	posX, posY    *tensors.Tensor    // [count] float32
 	energy        float64            // Σ d² over all patterns
 
@@ -138,10 +142,20 @@ func New(ds *data.Dataset, opts Options) (*Solver, error) {
 	}
 	r.filled = r.batchSize
 	r.batchSize = mesh.RoundUp(r.batchSize) // same batches as one device, padded
-	if r.measured, err = measuredTensor(r.backend, mesh, r.diffraction, r.count, r.n); err != nil {
-		return nil, fmt.Errorf("%s: diffraction to the device: %w", datasetName(ds), err)
+	if err := r.planMemory(mesh); err != nil {
+		return nil, fmt.Errorf("%s: %w", datasetName(ds), err)
 	}
-	exec, err := NewExec(r.backend, r.stepGraph)
+	if !r.streamed {
+		if r.measured, err = measuredTensor(r.backend, mesh, r.diffraction, r.count, r.n); err != nil {
+			if oom.Is(err) {
+				return nil, fmt.Errorf("%s: the %s of diffraction do not fit on the device: give a device memory budget (--device_memory) to stream them from host memory (%w)",
+					datasetName(ds), devmem.Format(r.plan.Diffraction), err)
+			}
+			return nil, fmt.Errorf("%s: diffraction to the device: %w", datasetName(ds), err)
+		}
+		r.diffraction = nil // the device has its copy
+	}
+	exec, err := NewExec(r.backend, r.stepGraph(r.streamed))
 	if err != nil {
 		return nil, fmt.Errorf("build solver graph: %w", err)
 	}
@@ -178,25 +192,34 @@ func datasetName(ds *data.Dataset) string {
 }
 
 // stepGraph is the graph of one mini-batch update. Inputs: object re/im
-// [H, W], probe re/im [N, N], all measured amplitudes [n, N, N], all
-// positions x, y [n], the batch's indices [B] int32 and mask [B], and the
-// probe switch (scalar) and the cost so far (scalar). Outputs: new object
-// re/im, probe re/im, the cost so far plus the batch's.
-func (r *Solver) stepGraph(in []*Node) []*Node {
+// [H, W], probe re/im [M, N, N], all measured amplitudes [n, N, N] (streamed:
+// the batch's [B, N, N]), all positions x, y [n], the batch's indices [B]
+// int32 and mask [B], the probe switch (scalar) and the cost so far
+// (scalar); with position correction, its switch (scalar). Outputs: new
+// object re/im, probe re/im, the cost so far plus the batch's; with position
+// correction, the new positions x, y.
+func (r *Solver) stepGraph(streamed bool) func(in []*Node) []*Node {
+	return func(in []*Node) []*Node { return r.stepNodes(streamed, in) }
+}
+
+func (r *Solver) stepNodes(streamed bool, in []*Node) []*Node {
 	objRe, objIm, prbRe, prbIm := in[0], in[1], in[2], in[3]
-	measuredAll, posX, posY, indices, mask, probeOn, costSoFar := in[4], in[5], in[6], in[7], in[8], in[9], in[10]
+	measured, posX, posY, indices, mask, probeOn, costSoFar := in[4], in[5], in[6], in[7], in[8], in[9], in[10]
 	n := r.n
 	mustSquare(prbRe, n)
 	batchSize := indices.Shape().Dimensions[0]
 	idx := Reshape(indices, batchSize, 1)
 	modes := splitModes(prbRe, prbIm)
+	if !streamed {
+		measured = Gather(measured, idx)
+	}
 
 	b := &batch{
 		opts:     &r.opts,
 		object:   physics.Field{Re: objRe, Im: objIm},
 		probe:    modes[0],
 		modes:    modes,
-		measured: Gather(measuredAll, idx),
+		measured: measured,
 		mask:     perPatch(mask, n),
 		probeOn:  probeOn,
 	}
@@ -264,18 +287,34 @@ func (r *Solver) iterate() (IterationRecord, error) {
 	if err := r.resetCost(); err != nil {
 		return IterationRecord{}, err
 	}
+	indices, masks := make([][]int32, r.batches), make([][]float32, r.batches)
 	for b := range r.batches {
-		indices := make([]int32, r.batchSize)
-		mask := make([]float32, r.batchSize)
-		for i := range indices {
+		indices[b], masks[b] = make([]int32, r.batchSize), make([]float32, r.batchSize)
+		for i := range indices[b] {
 			k := b*r.filled + i
 			if i < r.filled && k < r.count {
-				indices[i], mask[i] = int32(order[k]), 1
+				indices[b][i], masks[b][i] = int32(order[k]), 1
 			} else {
-				indices[i] = int32(order[i%r.count]) // padding: a real position, masked out
+				indices[b][i] = int32(order[i%r.count]) // padding: a real position, masked out
 			}
 		}
-		if err := r.step(indices, mask, probeOn, positionsOn); err != nil {
+	}
+	var feed *patternFeed
+	if r.streamed {
+		feed = r.feedPatterns(indices)
+		defer feed.close()
+	}
+	for b := range r.batches {
+		var patterns fedPatterns
+		if feed != nil {
+			var err error
+			if patterns, err = feed.next(); err != nil {
+				return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
+			}
+		}
+		err := r.step(indices[b], masks[b], patterns, probeOn, positionsOn)
+		patterns.finalize()
+		if err != nil {
 			return IterationRecord{}, fmt.Errorf("solver %s, iteration %d: %w", r.opts.Algorithm, iteration+1, err)
 		}
 	}
@@ -301,14 +340,19 @@ func (r *Solver) iterate() (IterationRecord, error) {
 	return rec, nil
 }
 
-// step runs the update of one batch, adding its cost to the running sum.
-func (r *Solver) step(indices []int32, mask []float32, probeOn, positionsOn float32) error {
+// step runs the update of one batch, adding its cost to the running sum;
+// patterns are the batch's amplitudes when streamed.
+func (r *Solver) step(indices []int32, mask []float32, patterns fedPatterns, probeOn, positionsOn float32) error {
 	idx := tensors.FromFlatDataAndDimensions(indices, r.batchSize)
 	msk := tensors.FromFlatDataAndDimensions(mask, r.batchSize)
 	if r.sharded != nil {
-		return r.sharded.step(r.exec, idx, msk, probeOn)
+		return r.sharded.step(r.exec, idx, msk, patterns.dist, probeOn)
 	}
-	args := []any{r.object[0], r.object[1], r.probe[0], r.probe[1], r.measured, r.posX, r.posY, idx, msk, probeOn, r.cost}
+	measured := r.measured
+	if r.streamed {
+		measured = patterns.tensor
+	}
+	args := []any{r.object[0], r.object[1], r.probe[0], r.probe[1], measured, r.posX, r.posY, idx, msk, probeOn, r.cost}
 	if r.opts.Positions.Correct {
 		args = append(args, positionsOn)
 	}
@@ -480,7 +524,7 @@ func (r *Solver) SetSteps(objectStep, probeStep float64) error {
 	}
 	old := r.opts
 	r.opts.Object.Step, r.opts.Probe.Step = objectStep, probeStep
-	exec, err := NewExec(r.backend, r.stepGraph)
+	exec, err := NewExec(r.backend, r.stepGraph(r.streamed))
 	if err != nil {
 		r.opts = old
 		return fmt.Errorf("solver %s: rebuild the update: %w", r.opts.Algorithm, err)

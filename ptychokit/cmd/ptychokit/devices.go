@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/ptychokit/ptychokit/ptychokit/device"
+	"github.com/ptychokit/ptychokit/ptychokit/internal/devmem"
 	"github.com/ptychokit/ptychokit/ptychokit/pinn"
 )
 
@@ -57,4 +58,37 @@ func deviceDataFlag(fs *flag.FlagSet) func() (int64, error) {
 		}
 		return *mb << 20, nil
 	}
+}
+
+// byteSize is the value of a flag given as a size: "2GB", "512MiB", bytes
+// (devmem.Parse); it prints as it was given, so that flags.json gives the
+// same value back.
+type byteSize struct {
+	text  string
+	bytes int64
+}
+
+func (b *byteSize) String() string {
+	if b.text == "" {
+		return "0"
+	}
+	return b.text
+}
+
+func (b *byteSize) Set(s string) error {
+	v, err := devmem.Parse(s)
+	if err != nil {
+		return err
+	}
+	b.text, b.bytes = s, v
+	return nil
+}
+
+// deviceMemoryFlag adds --device_memory (reconstruct, infer), a budget of
+// device memory per device in bytes (0: none); what it bounds is the
+// command's to say.
+func deviceMemoryFlag(fs *flag.FlagSet, bounds string) *byteSize {
+	b := &byteSize{}
+	fs.Var(b, "device_memory", "most device memory to take on each device, as 2GB, 512MiB or bytes (0: no limit): "+bounds)
+	return b
 }

@@ -39,7 +39,15 @@ Writes to OUTPUT_DIR: reconstruction.npz with 'object' (complex64 [H, W]),
 'probe' (complex64 [N, N], the model's), 'xcoords', 'ycoords' (patch centres
 in the pixels of 'object'); stitch.json (the stitching used and the fraction
 of the scanned region it covers); amplitude_phase.png; and, when the test file
-holds the true object (objectGuess of a simulated scan), comparison.png.`)
+holds the true object (objectGuess of a simulated scan), comparison.png.
+
+Inference streams: each batch of groups is gathered on the host and uploaded
+as it comes, so the device holds the network and one batch. --device_memory
+SIZE (2GB, 512MiB, bytes) cuts --batch_size to the largest batch whose
+forward pass fits (its input, output and the network's working set,
+estimated from the graph), and says so; the object is the same to float32
+rounding. A budget too small for one group is an error that says what one
+needs.`)
 	modelPath := fs.String("model_path", "", "output directory of 'ptychokit train' (required)")
 	testData := fs.String("test_data", "", "canonical NPZ to reconstruct (required)")
 	outputDir := fs.String("output_dir", "", "where to write reconstruction.npz and the PNGs (required)")
@@ -51,6 +59,7 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 	out := addOutputFlags(fs)
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
+	deviceMemory := deviceMemoryFlag(fs, "cuts --batch_size to the largest batch whose forward pass fits (see above)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +88,7 @@ holds the true object (objectGuess of a simulated scan), comparison.png.`)
 	if err != nil {
 		return err
 	}
-	return inferWith(backend, devices, *modelPath, *testData, *outputDir,
+	return inferWith(backend, devices, deviceMemory.bytes, *modelPath, *testData, *outputDir,
 		pinn.ReconstructOptions{NImages: *nImages, Stitch: stitchMode, Keep: *keep, BatchSize: *batch}, out)
 }
 
@@ -95,22 +104,26 @@ func modeNames() string {
 // inferTo reconstructs testData with the model in modelDir into outputDir
 // with the default stitching, batches split over `devices` devices.
 func inferTo(backend backends.Backend, devices int, modelDir, testData, outputDir string, nImages, keep int) error {
-	return inferWith(backend, devices, modelDir, testData, outputDir, pinn.ReconstructOptions{NImages: nImages, Keep: keep}, nil)
+	return inferWith(backend, devices, 0, modelDir, testData, outputDir, pinn.ReconstructOptions{NImages: nImages, Keep: keep}, nil)
 }
 
 // stitchFile is the record of the stitching beside reconstruction.npz.
 const stitchFile = "stitch.json"
 
 // inferWith reconstructs testData with the model in modelDir into outputDir,
-// batches split over `devices` devices; out (nil: the defaults) says how
-// the result is written.
-func inferWith(backend backends.Backend, devices int, modelDir, testData, outputDir string, opts pinn.ReconstructOptions, out *outputFlags) error {
+// batches split over `devices` devices and bounded by deviceMemory bytes on
+// each (0: no bound); out (nil: the defaults) says how the result is
+// written.
+func inferWith(backend backends.Backend, devices int, deviceMemory int64, modelDir, testData, outputDir string, opts pinn.ReconstructOptions, out *outputFlags) error {
 	t0 := time.Now()
 	model, err := pinn.Load(backend, modelDir)
 	if err != nil {
 		return err
 	}
 	if err := model.UseDevices(devices); err != nil {
+		return err
+	}
+	if err := model.SetDeviceMemory(deviceMemory); err != nil {
 		return err
 	}
 	ds, err := data.Load(testData, data.LoadOptions{RequireDiffraction: true, SkipPatches: true})
@@ -126,6 +139,9 @@ func inferWith(backend backends.Backend, devices int, modelDir, testData, output
 		return fmt.Errorf("%s: %w", testData, err)
 	}
 	t2 := time.Now()
+	if deviceMemory > 0 {
+		fmt.Println(model.LastMemory())
+	}
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return err
 	}

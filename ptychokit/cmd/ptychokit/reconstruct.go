@@ -66,6 +66,17 @@ line override it.
 probe, positions in metres, the cost of every iteration), given
 --pixel_size_m and --energy_ev, which a canonical scan does not record.
 
+--device_memory SIZE (2GB, 512MiB, bytes) bounds what the reconstruction
+keeps on each device. By default every diffraction pattern goes to the
+device once. When they do not fit the budget beside the working set of a
+batch (estimated from the update's graph), they stay in host memory and each
+batch's patterns are uploaded as the batch comes, the next while the device
+works the current one: the same result, for a scan larger than the device.
+The line "diffraction streamed from host memory: ..." says so. A budget too
+small even for that is an error that names the largest --batch_size that
+fits. With --device cpu the device's memory is the host's: streamed, the
+patterns are held once instead of twice.
+
 For a two-half resolution estimate, reconstruct --subset even and --subset odd
 into two folders and compare them with 'ptychokit eval --two_half'.
 
@@ -78,6 +89,7 @@ Example:
 	outputDir := fs.String("output_dir", "", "folder for the outputs, created if missing (required)")
 	dev := deviceFlag(fs)
 	devs := devicesFlag(fs)
+	deviceMemory := deviceMemoryFlag(fs, "the diffraction is streamed from host memory, batch by batch, when it does not fit beside a batch's working set (see above)")
 	batchSize := fs.Int("batch_size", solvers.DefaultBatchSize, "most scan positions updated together")
 	seed := fs.Int64("seed", 1, "seed of the shuffle of positions into batches")
 	alpha := fs.Float64("alpha", 0, "object step α (0 = the algorithm's default; see above)")
@@ -146,14 +158,15 @@ Example:
 	}
 
 	opts := solvers.Options{
-		Algorithm:  *algo,
-		Iterations: *iterations,
-		BatchSize:  *batchSize,
-		Seed:       *seed,
-		Noise:      solvers.NoiseModel(*noise),
-		Backend:    backend,
-		Devices:    devices,
-		Object:     solvers.ObjectOptions{Step: *alpha},
+		Algorithm:    *algo,
+		Iterations:   *iterations,
+		BatchSize:    *batchSize,
+		Seed:         *seed,
+		Noise:        solvers.NoiseModel(*noise),
+		Backend:      backend,
+		Devices:      devices,
+		DeviceMemory: deviceMemory.bytes,
+		Object:       solvers.ObjectOptions{Step: *alpha},
 		Probe: solvers.ProbeOptions{Refine: *probeRefine, Step: *beta, StartIteration: *probeStart,
 			NormalizePower: *normalizeProbe, Modes: *probeModes},
 		Positions: solvers.PositionOptions{Integer: *integer, Correct: *correct, StartIteration: *correctStart, MaxStep: *correctMax,
@@ -178,6 +191,9 @@ Example:
 		return err
 	}
 	used := rec.Options()
+	if deviceMemory.bytes > 0 {
+		fmt.Println(rec.Memory())
+	}
 	fmt.Printf("solver: %s, %d iterations, batches of ≤ %d, α=%g β=%g, probe refine %v",
 		*algo, *iterations, used.BatchSize, used.Object.Step, used.Probe.Step, *probeRefine)
 	if *algo == "lsqml" {
@@ -200,7 +216,7 @@ Example:
 	if *affine > 0 {
 		fmt.Printf("positions: affine map from the given to the refined ones %v\n", res.Affine)
 	}
-	if err := writeReconstruction(*outputDir, res, ds, out); err != nil {
+	if err := writeReconstruction(*outputDir, res, ds, rec.Memory(), out); err != nil {
 		return err
 	}
 	if err := config.WriteFlags(*outputDir, fs, "config"); err != nil {
@@ -292,7 +308,7 @@ func secondsPerIteration(h []solvers.IterationRecord) float64 {
 }
 
 // writeReconstruction writes the NPZ, history.csv, summary.json and figures.
-func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out *outputFlags) error {
+func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, memory solvers.MemoryPlan, out *outputFlags) error {
 	obj, prb := res.Object, res.Probe
 	if err := res.Write(filepath.Join(dir, reconstructionFile), out.options()); err != nil {
 		return fmt.Errorf("write %s: %w", reconstructionFile, err)
@@ -324,6 +340,8 @@ func writeReconstruction(dir string, res *solvers.Result, ds *data.Dataset, out 
 		"position_affine":       res.Affine,
 		"object_shape":          []int{obj.H, obj.W},
 		"warnings":              res.Warnings,
+		"device_memory":         memory.Budget,
+		"diffraction_streamed":  memory.Streamed,
 	}
 	js, err := json.MarshalIndent(summary, "", "  ")
 	if err != nil {
