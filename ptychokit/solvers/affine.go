@@ -91,8 +91,8 @@ func (r *Solver) constrainAffine() error {
 		ax, ay := a.Apply(r.xs[i], r.ys[i])
 		x := ax + (1-weight)*(px[i]-ax)
 		y := ay + (1-weight)*(py[i]-ay)
-		nx[i] = float32(math.Min(math.Max(x, half), float64(r.w)-half-1))
-		ny[i] = float32(math.Min(math.Max(y, half), float64(r.h)-half-1))
+		nx[i] = float32(math.Min(math.Max(x, half), maxCentre(r.n, r.w)))
+		ny[i] = float32(math.Min(math.Max(y, half), maxCentre(r.n, r.h)))
 	}
 	r.posX.MustFinalizeAll()
 	r.posY.MustFinalizeAll()

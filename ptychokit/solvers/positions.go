@@ -92,9 +92,18 @@ func sliceOne(axis int) []SliceAxisSpec {
 
 // movePositions adds the batch's shifts (times on, 0 or 1) to the positions
 // of all patterns pos [n] at the batch's indices idx [B, 1], keeping every
-// centre where its window stays inside the frame: [N/2, size − N/2 − 1].
+// centre where its window stays inside the frame: [N/2, maxCentre].
 func movePositions(pos, idx, shift, on *Node, n, size int) *Node {
 	moved := ScatterSum(pos, idx, Mul(shift, on), false, false)
-	half := float64(n / 2)
-	return ClipScalar(moved, half, float64(size)-half-1)
+	return ClipScalar(moved, float64(n/2), maxCentre(n, size))
+}
+
+// maxCentre is the largest patch centre whose window (physics.PatchWindows:
+// N+1 pixels from floor(c) − N/2) fits a frame of size pixels: just below
+// size − N/2. (It was size − N/2 − 1, a pixel short, which pulled every
+// given position in the last pixel inwards the first time positions moved:
+// on an error-free 'grf' scan the affine fit read that as a 0.55 % shrink.)
+// The 1e-3 px margin keeps floor(c) below size − N/2 in float32.
+func maxCentre(n, size int) float64 {
+	return float64(size-n/2) - 1e-3
 }

@@ -101,3 +101,20 @@ func TestDetectorMask(t *testing.T) {
 		t.Errorf("object error clean %.4f, with the mask %.4f, ignoring it %.4f", clean, withMask, ignored)
 	}
 }
+
+// TestMaxCentre: the largest centre's window, N+1 pixels from floor(c) − N/2
+// (physics.PatchWindows), ends on the frame's last pixel, in float32 too, and
+// every centre of the frame's last pixel column fits.
+func TestMaxCentre(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ n, size int }{{64, 192}, {64, 193}, {16, 40}} {
+		m := maxCentre(c.n, c.size)
+		last := int(math.Floor(float64(float32(m)))) - c.n/2 + c.n
+		if last != c.size-1 {
+			t.Errorf("N=%d, size %d: max centre %g's window ends at %d, want %d", c.n, c.size, m, last, c.size-1)
+		}
+		if m < float64(c.size-c.n/2)-0.01 {
+			t.Errorf("N=%d, size %d: max centre %g cuts off centres that fit", c.n, c.size, m)
+		}
+	}
+}

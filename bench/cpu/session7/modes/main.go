@@ -23,6 +23,8 @@ func main() {
 	startPower := flag.Float64("start_power", solvers.DefaultExtraModePower, "each added starting mode's power, as a fraction of the probe's")
 	iterations := flag.Int("iterations", 100, "rPIE iterations")
 	every := flag.Int("every", 25, "report every this many iterations")
+	finalProbeStep := flag.Float64("final_probe_step", 0, "if > 0: the probe step β of the last --final_iterations iterations (rPIE's β = 1 is ePIE's step)")
+	finalIterations := flag.Int("final_iterations", 0, "iterations at --final_probe_step, counted in --iterations")
 	flag.Parse()
 	ds, err := data.Load(*dataPath, data.LoadOptions{RequireDiffraction: true})
 	if err != nil {
@@ -46,6 +48,16 @@ func main() {
 	}
 	for done := 0; done < *iterations; {
 		k := min(*every, *iterations-done)
+		if *finalProbeStep > 0 {
+			switch switchAt := *iterations - *finalIterations; {
+			case done == switchAt:
+				if err := rec.SetSteps(opts.Object.Step, *finalProbeStep); err != nil {
+					log.Fatal(err)
+				}
+			case done < switchAt:
+				k = min(k, switchAt-done)
+			}
+		}
 		if err := rec.Iterate(k); err != nil {
 			log.Fatal(err)
 		}
