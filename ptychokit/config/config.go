@@ -268,6 +268,11 @@ type Data struct {
 	// SequentialSampling seeds the groups with the scan points in scan
 	// order (data.SequentialGroups) instead of a random sample (data.Groups).
 	SequentialSampling bool `json:"sequential_sampling"`
+	// IgnoreMask trains as if the dataset had no detector mask: every pixel
+	// counts in the loss and keeps its value in the network's input, as
+	// the solvers' IgnoreMask. By default the pixels a mask marks as not
+	// measured carry no weight in PtychoPINN's loss and read 0 in the input.
+	IgnoreMask bool `json:"ignore_mask,omitempty"`
 	// InitFrom is the output directory of a trained model whose network
 	// weights and input statistics start this run (a fine-tune); its model
 	// options must be this run's. "" starts from random weights.

@@ -414,7 +414,7 @@ func (r *Report) String() string {
 		b.WriteString(p.String() + "\n")
 	}
 	if r.Masked >= 0 {
-		fmt.Fprintf(&b, "mask: %d of the %d×%d detector pixels not measured (%.1f%%): they carry no weight in reconstruct (--ignore_mask counts them)\n",
+		fmt.Fprintf(&b, "mask: %d of the %d×%d detector pixels not measured (%.1f%%): they carry no weight in reconstruct or train (--ignore_mask counts them)\n",
 			r.Masked, r.N, r.N, 100*float64(r.Masked)/float64(max(r.N*r.N, 1)))
 	}
 	if s := r.Scan; s != nil {

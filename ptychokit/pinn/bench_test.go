@@ -51,7 +51,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, ds.Probe.Pix, groups); err != nil {
 				b.Fatal(err)
 			}
-			trainer := newTrainer(device.CPU(), ctx, cfg, groups.CanvasPad, 1)
+			trainer := newTrainer(device.CPU(), ctx, cfg, groups.CanvasPad, 1, nil)
 			idx := make([]int, 16)
 			for i := range idx {
 				idx[i] = i % groups.Count
@@ -111,7 +111,7 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 	if err := InitModel(ctx, cfg.Model, cfg.Training.NPhotons, physics.DiskProbe(n, physics.DefaultProbeDiameter(n)).Pix, g); err != nil {
 		b.Fatal(err)
 	}
-	trainer := newTrainer(backend, ctx, cfg, g.CanvasPad, 1)
+	trainer := newTrainer(backend, ctx, cfg, g.CanvasPad, 1, nil)
 	order := make([]int, count)
 	for i := range order {
 		order[i] = i
@@ -171,9 +171,9 @@ func benchTrainerSync(b *testing.B, backend backends.Backend, batch int) {
 				at := InsertAxes(idx, -1)
 				c, o := Gather(all, at), Gather(offs, at)
 				out := Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, g.CanvasPad)
-				loss := Loss(cfg, out, c, nil, nil)
+				loss := Loss(cfg, out, c, nil, nil, nil)
 				if weighted {
-					loss = WeightedMean(GroupLosses(cfg, out, c, nil, nil), w)
+					loss = WeightedMean(GroupLosses(cfg, out, c, nil, nil, nil), w)
 				}
 				opt.UpdateGraph(ctx, all.Graph(), loss)
 				return loss

@@ -33,6 +33,11 @@ type Groups struct {
 	InputScale float64
 	// CanvasPad is the margin the overlap merge needs: ceil(max |offset|) + 1.
 	CanvasPad int
+	// Mask is the detector mask [N·N] the run honours (DetectorMask): 1
+	// where the detector measured, 0 where not; nil: every pixel. The
+	// network's input reads 0 at its pixels of 0, and the loss gives them
+	// no weight.
+	Mask []float32
 
 	// src and scale make the network's input of a group on demand (gather)
 	// where Counts is not built: inference streams a scan through the
@@ -84,14 +89,21 @@ func makeGroups(ds *data.Dataset, cfg config.Run, nImages int, needTruth, materi
 	if err != nil {
 		return nil, fmt.Errorf("%s: grouping: %w", name, err)
 	}
-	inputScale := data.InputScale(ds.Diffraction, n)
+	mask := DetectorMask(ds, cfg)
+	diffraction := ds.Diffraction
+	if mask != nil && maskedNonzero(ds.Diffraction, mask) {
+		// What a masked pixel reads must not reach the network, through
+		// the input or its scale.
+		diffraction = applyMask(ds.Diffraction, mask)
+	}
+	inputScale := data.InputScale(diffraction, n)
 	if !(inputScale > 0) || math.IsInf(inputScale, 0) {
 		return nil, fmt.Errorf("%s: diffraction has no energy (input scale %g)", name, inputScale)
 	}
 	scale := float32(inputScale * PhysicsScale(cfg.Training.NPhotons, n))
 	count := len(grouping.Index)
 	gr := &Groups{N: n, C: c, Count: count, Grouping: grouping, InputScale: inputScale,
-		Offsets: make([]float32, count*c*2), src: ds.Diffraction, scale: scale}
+		Offsets: make([]float32, count*c*2), Mask: mask, src: diffraction, scale: scale}
 	if materialize {
 		gr.Counts = make([]float32, count*n*n*c)
 	}
@@ -276,4 +288,27 @@ func (g *Groups) gatherTruthInto(idx []int, rs, is []float32) {
 		copy(rs[b*per:(b+1)*per], g.TrueRe[gi*per:(gi+1)*per])
 		copy(is[b*per:(b+1)*per], g.TrueIm[gi*per:(gi+1)*per])
 	}
+}
+
+// maskedNonzero reports whether any pattern of diffraction ([P, N·N]) is
+// nonzero at a pixel of mask 0.
+func maskedNonzero(diffraction, mask []float32) bool {
+	for p := 0; p+len(mask) <= len(diffraction); p += len(mask) {
+		for i, m := range mask {
+			if m == 0 && diffraction[p+i] != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// applyMask returns a copy of diffraction ([P, N·N]) that reads 0 at the
+// pixels of mask 0.
+func applyMask(diffraction, mask []float32) []float32 {
+	out := make([]float32, len(diffraction))
+	for i, v := range diffraction {
+		out[i] = v * mask[i%len(mask)]
+	}
+	return out
 }

@@ -135,7 +135,7 @@ func TestGeneratorLossGradient(t *testing.T) {
 			}
 			counts, offsets := groups.gather([]int{0, 1})
 			lossOf := func(ctx *context.Context, c, o *Node) *Node {
-				return Loss(cfg, Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, groups.CanvasPad), c, nil, nil)
+				return Loss(cfg, Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, groups.CanvasPad), c, nil, nil, nil)
 			}
 			// Build the graph once so that the variables exist.
 			lossExec := context.MustNewExec(backend, ctx.Checked(false), lossOf)

@@ -24,7 +24,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 	counts, offsets := groups.gather([]int{0, 1})
 	lossOf := func(ctx *context.Context, c, o *Node) *Node {
 		out := Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, groups.CanvasPad)
-		return Loss(cfg, out, c, nil, nil)
+		return Loss(cfg, out, c, nil, nil, nil)
 	}
 	backend := device.CPU()
 	for _, scope := range []string{"/" + ScopeAmplitude + "/out", "/" + ScopePhase + "/out"} {

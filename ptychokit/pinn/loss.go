@@ -1,9 +1,14 @@
 package pinn
 
 import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 
 	"github.com/ptychokit/ptychokit/ptychokit/config"
+	"github.com/ptychokit/ptychokit/ptychokit/data"
 )
 
 // logEpsilon keeps log λ finite where the predicted intensity is 0; λ is in
@@ -51,8 +56,8 @@ func realspaceMAETerms(re, im, trueRe, trueIm *Node) *Node {
 
 // Loss is the weighted training loss of a run, the mean of GroupLosses over
 // the batch.
-func Loss(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node {
-	return ReduceAllMean(GroupLosses(cfg, out, counts, trueRe, trueIm))
+func Loss(cfg config.Run, out Output, counts, mask, trueRe, trueIm *Node) *Node {
+	return ReduceAllMean(GroupLosses(cfg, out, counts, mask, trueRe, trueIm))
 }
 
 // GroupLosses is the weighted training loss of each group of a batch, [B]:
@@ -60,13 +65,22 @@ func Loss(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node {
 // (s·X)²; for ModelSupervised realspace_mae_weight·RealspaceMAE against the
 // true patch (trueRe, trueIm, [B, N, N, C]; nil for ModelPINN). Each term is
 // the mean over the group's elements.
-func GroupLosses(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node {
+//
+// mask is the detector mask [N, N] (1 measured, 0 not; DetectorMask), or
+// nil for every pixel: the PINN terms are then the mean over the measured
+// elements only, Σ m·term / (C·Σ m), so a pixel of mask 0 has no weight
+// (and no gradient) and a masked run's loss is on the same scale as an
+// unmasked one. The supervised loss is in real space and ignores it.
+func GroupLosses(cfg config.Run, out Output, counts, mask, trueRe, trueIm *Node) *Node {
 	t := cfg.Training
 	perGroup := func(terms *Node) *Node { return ReduceMean(terms, 1, 2, 3) }
 	if cfg.Model.ModelType == config.ModelSupervised {
 		return MulScalar(perGroup(realspaceMAETerms(out.Re, out.Im, trueRe, trueIm)), t.RealspaceMAEWeight)
 	}
 	observed := Square(counts)
+	if mask != nil {
+		perGroup = maskedMean(mask, observed.Shape().Dimensions)
+	}
 	var loss *Node
 	add := func(term *Node, weight float64) {
 		if weight == 0 {
@@ -80,9 +94,34 @@ func GroupLosses(cfg config.Run, out Output, counts, trueRe, trueIm *Node) *Node
 	add(poissonNLLTerms(out.Intensity, observed), t.NLLWeight)
 	add(amplitudeMAETerms(out.Intensity, observed), t.MAEWeight)
 	if loss == nil { // both weights 0: nothing to fit
-		loss = ZerosLike(perGroup(observed))
+		loss = ZerosLike(ReduceMean(observed, 1, 2, 3))
 	}
 	return loss
+}
+
+// maskedMean returns the per-group mean over the elements of mask 1 of
+// terms of dimensions [B, N, N, C]. The terms are selected with Where, not
+// multiplied by the mask, so that a masked element whose term is Inf or NaN
+// (garbage in a dead pixel) adds nothing, its gradient included.
+func maskedMean(mask *Node, dims []int) func(terms *Node) *Node {
+	if len(dims) != 4 || !mask.Shape().Equal(shapes.Make(mask.DType(), dims[1], dims[2])) {
+		panic(fmt.Sprintf("ptychokit: detector mask %s does not fit terms %v", mask.Shape(), dims))
+	}
+	measured := ConvertDType(ReduceAllSum(mask), dtypes.Float32)
+	norm := MulScalar(measured, float64(dims[3]))
+	keep := BroadcastToDims(Reshape(GreaterThan(mask, ScalarZero(mask.Graph(), mask.DType())), 1, dims[1], dims[2], 1), dims...)
+	return func(terms *Node) *Node {
+		return Div(ReduceSum(Where(keep, terms, ZerosLike(terms)), 1, 2, 3), norm)
+	}
+}
+
+// DetectorMask is the mask of ds that a run of cfg honours: ds.Mask, or nil
+// when ds has none or cfg.Data.IgnoreMask is set.
+func DetectorMask(ds *data.Dataset, cfg config.Run) []float32 {
+	if cfg.Data.IgnoreMask {
+		return nil
+	}
+	return ds.Mask
 }
 
 // WeightedMean is Σ w·x / Σ w over a batch: the mean over the groups whose

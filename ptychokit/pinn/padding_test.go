@@ -89,9 +89,9 @@ func TestPaddedBatchLossAndGradient(t *testing.T) {
 			out := Forward(ctx, cfg.Model, cfg.Training.NPhotons, c, o, groups.CanvasPad)
 			var loss *Node
 			if weights == nil {
-				loss = Loss(cfg, out, c, nil, nil)
+				loss = Loss(cfg, out, c, nil, nil, nil)
 			} else {
-				loss = WeightedMean(GroupLosses(cfg, out, c, nil, nil), w)
+				loss = WeightedMean(GroupLosses(cfg, out, c, nil, nil, nil), w)
 			}
 			var vars []*Node
 			for v := range ctx.IterVariables() {

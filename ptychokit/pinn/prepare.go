@@ -53,7 +53,24 @@ func PrepareTraining(cfg config.Run, ds *data.Dataset, log io.Writer) (config.Ru
 		}
 	}
 	if ds.Mask != nil {
-		fmt.Fprintf(log, "note: %s has a detector mask: the iterative solvers honour it, PtychoPINN's loss does not yet (it fits the masked pixels' zeros)\n", ds.Path)
+		masked := 0
+		for _, m := range ds.Mask {
+			if m == 0 {
+				masked++
+			}
+		}
+		if cfg.Data.IgnoreMask {
+			fmt.Fprintf(log, "note: --ignore_mask: the %d detector pixels %s's mask marks as not measured count in the loss as measured\n", masked, ds.Path)
+		} else {
+			fmt.Fprintf(log, "mask: %d of the %d detector pixels not measured: they carry no weight in the loss and read 0 in the network's input (--ignore_mask counts them)\n", masked, len(ds.Mask))
+			if maskedNonzero(ds.Diffraction, ds.Mask) {
+				// The photon estimate, the input scale and the input then
+				// see only what was measured.
+				clean := *ds
+				clean.Diffraction = applyMask(ds.Diffraction, ds.Mask)
+				ds = &clean
+			}
+		}
 	}
 	est := ds.EstimatePhotons()
 	switch t := &cfg.Training; {

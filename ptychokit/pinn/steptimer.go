@@ -37,7 +37,7 @@ func NewStepTimer(backend backends.Backend, ctx *context.Context, cfg config.Run
 	if rows := counts.Shape().Dimensions[0]; rows != k*b || offsets.Shape().Dimensions[0] != rows {
 		return nil, fmt.Errorf("ptychokit: the step timer needs %d×%d groups a call, got counts %s and offsets %s", k, b, counts.Shape(), offsets.Shape())
 	}
-	s := &StepTimer{trainer: newTrainer(backend, ctx, cfg, canvasPad, k)}
+	s := &StepTimer{trainer: newTrainer(backend, ctx, cfg, canvasPad, k, nil)}
 	var err error
 	if _, s.epochIndex, err = findEpochLoss(s.trainer); err != nil {
 		return nil, err

@@ -258,7 +258,7 @@ func TrainOn(backend backends.Backend, cfg config.Run, ds *data.Dataset, opts Tr
 		devices = mesh.Devices()
 	}
 	perCall := StepsPerCall(cfg, devices)
-	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad, perCall)
+	trainer := newTrainer(backend, ctx, cfg, groups.CanvasPad, perCall, groups.Mask)
 	evalIndex := func(name string) int {
 		return slices.IndexFunc(trainer.EvalMetrics(), func(m metrics.Interface) bool { return m.ShortName() == name })
 	}

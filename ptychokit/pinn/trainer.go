@@ -5,6 +5,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's graph idiom.
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/metrics"
@@ -65,8 +66,17 @@ func (c *callLosses) sum(g *Graph, last *Node) (*Node, int) {
 // and Adam's update of the variables in the graph — before it returns the
 // last batch's predictions to GoMLX, which computes that loss and updates
 // again. Each batch is one Adam step, as at one a call.
-func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad, perCall int) *train.Trainer {
+//
+// mask is the detector mask [N·N] the loss honours (DetectorMask), nil for
+// every pixel; it goes into the graphs as a constant.
+func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, pad, perCall int, mask []float32) *train.Trainer {
 	supervised := cfg.Model.ModelType == config.ModelSupervised
+	maskOf := func(g *Graph) *Node {
+		if mask == nil {
+			return nil
+		}
+		return Const(g, tensors.FromFlatDataAndDimensions(mask, cfg.Model.N, cfg.Model.N))
+	}
 	optimizer := optimizers.Adam().Done()
 	calls := &callLosses{earlier: map[*Graph]*Node{}, batches: map[*Graph]int{}}
 	bs := cfg.Training.BatchSize
@@ -89,7 +99,7 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 			for i := range n - 1 {
 				cs := Slice(counts, AxisRange(i*bs, (i+1)*bs))
 				o := Forward(ctx, cfg.Model, cfg.Training.NPhotons, cs, Slice(offsets, AxisRange(i*bs, (i+1)*bs)), pad)
-				loss := ReduceAllMean(GroupLosses(cfg, o, cs, nil, nil))
+				loss := ReduceAllMean(GroupLosses(cfg, o, cs, maskOf(g), nil, nil))
 				optimizer.UpdateGraph(ctx, g, loss)
 				if sum == nil {
 					sum = loss
@@ -122,9 +132,9 @@ func newTrainer(backend backends.Backend, ctx *context.Context, cfg config.Run, 
 				at := InsertAxes(predictions[4], -1)
 				re, im = Gather(re, at), Gather(im, at)
 			}
-			return GroupLosses(cfg, o, nil, re, im), weights
+			return GroupLosses(cfg, o, nil, nil, re, im), weights
 		}
-		return GroupLosses(cfg, o, predictions[3], nil, nil), weights
+		return GroupLosses(cfg, o, predictions[3], maskOf(predictions[3].Graph()), nil, nil), weights
 	}
 	lossFn := func(labels, predictions []*Node) *Node {
 		return WeightedMean(groupLosses(labels, predictions))

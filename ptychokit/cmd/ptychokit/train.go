@@ -30,6 +30,7 @@ func runFlags(fs *flag.FlagSet, cfg *config.Run) {
 	fs.IntVar(&d.NSubsample, "n_subsample", d.NSubsample, "first thin the training scan to a random sample of this many scan points, kept in scan order, then group those (0 = keep every point)")
 	fs.Int64Var(&d.SubsampleSeed, "subsample_seed", d.SubsampleSeed, "seed of the --n_subsample sample, apart from --seed so that runs of different seeds can train on the same points")
 	fs.BoolVar(&d.SequentialSampling, "sequential_sampling", d.SequentialSampling, "seed the groups with the scan points in scan order (the first n_groups) instead of a random sample")
+	fs.BoolVar(&d.IgnoreMask, "ignore_mask", d.IgnoreMask, "treat every detector pixel as measured, even those the file's 'mask' marks as not (by default they carry no weight in the loss and read 0 in the network's input)")
 	fs.IntVar(&d.NeighborCount, "neighbor_count", d.NeighborCount, "K: groups are drawn from each point's K nearest neighbours (gridsize > 1)")
 	fs.IntVar(&m.N, "N", m.N, "pattern size: 64 or 128 (must match the data)")
 	fs.IntVar(&m.Gridsize, "gridsize", m.Gridsize, "g: g² neighbouring patterns are predicted together and merged in their overlaps")
